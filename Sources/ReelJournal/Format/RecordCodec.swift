@@ -1,0 +1,129 @@
+/// Encodes and decodes the records block: the (uncompressed) body of a batch frame.
+///
+/// Layout (`Journal/FORMAT.md`, "Records block"): a table of event type names, then one record per event with
+/// varint fields and a flags byte that says which optional fields follow.
+enum RecordCodec {
+    struct Flags {
+        static let correlation: UInt8 = 1 << 0
+        static let correlationIsStreamID: UInt8 = 1 << 1
+        static let causation: UInt8 = 1 << 2
+        static let actor: UInt8 = 1 << 3
+        static let personal: UInt8 = 1 << 4
+        static let known: UInt8 = 0x1f
+    }
+
+    /// One event ready to be written: the envelope fields the journal assigned plus the sealed personal data.
+    struct Pending {
+        var stream: StreamID
+        var sequence: UInt64
+        var event: NewEvent
+        var sealedPersonal: [UInt8]?
+    }
+
+    static func encode(_ records: ArraySlice<Pending>, into w: inout ByteWriter) {
+        var typeIndex: [String: Int] = [:]
+        var types: [String] = []
+        for r in records where typeIndex[r.event.type] == nil {
+            typeIndex[r.event.type] = types.count
+            types.append(r.event.type)
+        }
+        w.writeVarint(UInt64(types.count))
+        for t in types { w.writeString(t) }
+        for r in records {
+            w.writeVarint(UInt64(r.stream.kind))
+            w.writeVarint(r.stream.id)
+            w.writeVarint(r.sequence)
+            w.writeVarint(UInt64(typeIndex[r.event.type]!))
+            w.writeVarint(UInt64(r.event.version))
+            let m = r.event.metadata
+            var flags: UInt8 = 0
+            if let c = m.correlationID { flags |= c == r.stream.id ? Flags.correlationIsStreamID : Flags.correlation }
+            if m.causationID != nil { flags |= Flags.causation }
+            if m.actorID != nil { flags |= Flags.actor }
+            if r.sealedPersonal != nil { flags |= Flags.personal }
+            w.writeByte(flags)
+            if flags & Flags.correlation != 0 { w.writeVarint(m.correlationID!) }
+            if let c = m.causationID { w.writeVarint(c) }
+            if let a = m.actorID { w.writeVarint(a) }
+            w.writeLengthPrefixed(r.event.payload)
+            if let sealed = r.sealedPersonal, let subject = r.event.personal?.subject {
+                w.writeVarint(subject)
+                w.writeLengthPrefixed(sealed)
+            }
+        }
+    }
+
+    /// Decodes every record of a block.
+    static func decode(
+        _ block: UnsafeRawBufferPointer, header: FrameHeader, into out: inout [RecordedEvent]
+    ) throws(JournalError) {
+        var r = ByteReader(block)
+        let types = try readTypes(&r)
+        out.reserveCapacity(out.count + header.eventCount)
+        for i in 0..<header.eventCount {
+            let kind = try r.readVarint()
+            guard kind <= UInt64(UInt16.max) else { throw .malformed("stream kind \(kind) out of range") }
+            let stream = StreamID(kind: UInt16(kind), id: try r.readVarint())
+            let sequence = try r.readVarint()
+            let typeIdx = try r.readVarint()
+            guard typeIdx < UInt64(types.count) else { throw .malformed("event type index \(typeIdx) out of range") }
+            let version = try r.readVarint()
+            guard version <= UInt64(UInt16.max) else { throw .malformed("schema version \(version) out of range") }
+            let flags = try r.readByte()
+            guard flags & ~Flags.known == 0 else { throw .malformed("unknown record flags \(flags)") }
+            var meta = EventMetadata()
+            if flags & Flags.correlation != 0 { meta.correlationID = try r.readVarint() }
+            if flags & Flags.correlationIsStreamID != 0 { meta.correlationID = stream.id }
+            if flags & Flags.causation != 0 { meta.causationID = try r.readVarint() }
+            if flags & Flags.actor != 0 { meta.actorID = try r.readVarint() }
+            let payload = try r.readLengthPrefixed()
+            var personal: PersonalField?
+            if flags & Flags.personal != 0 {
+                let subject = try r.readVarint()
+                personal = .sealed(subject: subject, nonceAndCiphertext: try r.readLengthPrefixed())
+            }
+            out.append(
+                RecordedEvent(
+                    position: header.firstPosition + UInt64(i), stream: stream, sequence: sequence,
+                    recordedAt: header.recordedAt, type: types[Int(typeIdx)], version: UInt16(version),
+                    metadata: meta, payload: payload, personal: personal))
+        }
+        guard r.isAtEnd else { throw .malformed("\(r.remaining) stray bytes after the last record") }
+    }
+
+    /// Decodes only what the indexes need (stream and sequence of each record), skipping payloads.
+    static func decodeIndexFields(
+        _ block: UnsafeRawBufferPointer, header: FrameHeader, _ visit: (StreamID, UInt64) -> Void
+    ) throws(JournalError) {
+        var r = ByteReader(block)
+        _ = try readTypes(&r)
+        for _ in 0..<header.eventCount {
+            let kind = try r.readVarint()
+            guard kind <= UInt64(UInt16.max) else { throw .malformed("stream kind \(kind) out of range") }
+            let stream = StreamID(kind: UInt16(kind), id: try r.readVarint())
+            let sequence = try r.readVarint()
+            _ = try r.readVarint()
+            _ = try r.readVarint()
+            let flags = try r.readByte()
+            if flags & Flags.correlation != 0 { _ = try r.readVarint() }
+            if flags & Flags.causation != 0 { _ = try r.readVarint() }
+            if flags & Flags.actor != 0 { _ = try r.readVarint() }
+            try r.skip(Int(clamping: try r.readVarint()))
+            if flags & Flags.personal != 0 {
+                _ = try r.readVarint()
+                try r.skip(Int(clamping: try r.readVarint()))
+            }
+            visit(stream, sequence)
+        }
+        guard r.isAtEnd else { throw .malformed("\(r.remaining) stray bytes after the last record") }
+    }
+
+    private static func readTypes(_ r: inout ByteReader) throws(JournalError) -> [String] {
+        let n = try r.readVarint()
+        guard n <= UInt64(r.remaining) else { throw .malformed("type table of \(n) entries cannot fit") }
+        var types: [String] = []
+        types.reserveCapacity(Int(n))
+        for _ in 0..<n { types.append(try r.readString()) }
+        return types
+    }
+}
