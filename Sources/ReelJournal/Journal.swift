@@ -69,6 +69,11 @@ public final class Journal: Sendable {
     /// The position the next appended event will get; every position below it is committed and readable.
     public var nextPosition: UInt64 { index.withLock { $0.committedNext } }
 
+    /// Commits, frames and events written since this journal was opened.
+    public var statistics: (commits: Int, frames: Int, events: UInt64) {
+        index.withLock { ($0.commits, $0.frames, $0.appendedEvents) }
+    }
+
     /// SHA-256 of the newest batch (all zeros for an empty journal): it commits to the whole journal.
     public var headHash: [UInt8] { index.withLock { $0.headHash } }
 }
@@ -93,4 +98,8 @@ struct IndexState: Sendable {
     var headHash: [UInt8]
     /// Set when a failed sync makes the journal's durable state unknown: no further appends are taken.
     var failure: JournalError?
+    /// Durable commits (one write and one sync each) and batch frames written since open.
+    var commits = 0
+    var frames = 0
+    var appendedEvents: UInt64 = 0
 }

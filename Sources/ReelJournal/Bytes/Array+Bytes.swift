@@ -3,7 +3,7 @@ import Synchronization
 extension Array where Element == UInt8 {
     /// `withUnsafeBytes` for a body with typed throws (the standard one only rethrows untyped errors).
     @inline(__always)
-    func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws(JournalError) -> T) throws(JournalError) -> T {
+    public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws(JournalError) -> T) throws(JournalError) -> T {
         var result: Result<T, JournalError>?
         withUnsafeBytes { raw in
             do throws(JournalError) { result = .success(try body(raw)) } catch { result = .failure(error) }

@@ -231,8 +231,11 @@ final class Writer: @unchecked Sendable {
                 ix.activeStreams.add(stream: r.stream, sequence: r.sequence, position: p)
                 p += 1
             }
+            ix.appendedEvents += position - ix.committedNext
             ix.committedNext = position
             ix.headHash = hash
+            ix.commits += 1
+            ix.frames += batches.count
         }
         let recordedAt = Timestamp(microseconds: now)
         for a in accepted {

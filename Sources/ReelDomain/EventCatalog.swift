@@ -1,0 +1,50 @@
+import ReelJournal
+
+/// Every domain event type this code knows, with the upcasters that bring old versions to the current one.
+/// Used to render events (dump, audit) and by replay.
+public enum EventCatalog {
+    public static let types: [any DomainEvent.Type] = [VideoWatched.self, UserRegistered.self, SessionStarted.self]
+
+    /// Upcasters from older payload versions. Empty while every type is at version 1; a new version adds its
+    /// step here and a golden journal of the old version keeps proving it.
+    public static let upcasters = UpcasterChain([])
+
+    private static let byType: [String: any DomainEvent.Type] = Dictionary(
+        uniqueKeysWithValues: types.map { ($0.type, $0) })
+
+    /// Decodes a recorded event (after upcasting) into JSON fields; unknown types render as hex.
+    public static func payloadJSON(_ event: RecordedEvent) throws(JournalError) -> JSONValue {
+        var e = event
+        try upcasters.upcast(&e)
+        guard let t = byType[e.type], e.version == t.version else {
+            return .object([("unknownType", .string(e.type)), ("hex", .string(e.payload.hexString))])
+        }
+        return .object(try t.decode(e.payload).fields)
+    }
+
+    /// The whole event as a JSON object: envelope, metadata, payload and personal data state.
+    public static func json(_ e: RecordedEvent) throws(JournalError) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("position", .uint(e.position)), ("stream", .string(e.stream.description)), ("sequence", .uint(e.sequence)),
+            ("recordedAt", .string(e.recordedAt.description)), ("type", .string(e.type)), ("version", .uint(UInt64(e.version))),
+        ]
+        var meta: [(String, JSONValue)] = []
+        if let c = e.metadata.correlationID { meta.append(("correlation", .uint(c))) }
+        if let c = e.metadata.causationID { meta.append(("causation", .uint(c))) }
+        if let a = e.metadata.actorID { meta.append(("actor", .uint(a))) }
+        if !meta.isEmpty { fields.append(("metadata", .object(meta))) }
+        fields.append(("payload", try payloadJSON(e)))
+        switch e.personal {
+        case .none: break
+        case .plain(let p):
+            if e.type == UserRegistered.type, let profile = try? PersonalProfile.decode(p.bytes) {
+                fields.append(("personal", .object([("email", .string(profile.email)), ("displayName", .string(profile.displayName))])))
+            } else {
+                fields.append(("personal", .object([("hex", .string(p.bytes.hexString))])))
+            }
+        case .sealed(let s, _): fields.append(("personal", .object([("sealed", .bool(true)), ("subject", .uint(s))])))
+        case .erased(let s): fields.append(("personal", .object([("erased", .bool(true)), ("subject", .uint(s))])))
+        }
+        return .object(fields)
+    }
+}

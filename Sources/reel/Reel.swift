@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Reel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reel",
+        abstract: "Reel: an event-sourced engine for short-video platforms.",
+        subcommands: [JournalCommand.self, BenchCommand.self, DemoCommand.self])
+}
