@@ -50,7 +50,7 @@ extension Journal {
             let last = first + UInt64(count) - 1
             guard last > after else { continue }
             let startIndex = after >= first ? Int(after - first + 1) : 0
-            let endIndex = min(count, startIndex + (limit - positions.count))
+            let endIndex = startIndex + min(count - startIndex, limit - positions.count)
             positions.append(contentsOf: fetch(startIndex..<endIndex))
             if positions.count >= limit { break }
         }
