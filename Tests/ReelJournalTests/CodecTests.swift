@@ -18,7 +18,8 @@ import Testing
                 var r = ByteReader(raw)
                 #expect(try! r.readVarint() == u)
                 #expect(try! r.readZigzag() == s)
-                #expect(r.isAtEnd)
+                let atEnd = r.isAtEnd
+                #expect(atEnd)
             }
         }
     }
@@ -84,9 +85,8 @@ import Testing
         await propertyCheck(input: Gen.int(in: 0...(frame.count - 1)), Gen.uint8(in: 1...255)) { at, mask in
             var bad = frame
             bad[at] ^= mask
-            bad.withUnsafeBytes { raw in
-                #expect(throws: JournalError.self) { try FrameCodec.validate(raw) }
-            }
+            let failed = bad.withUnsafeBytes { raw in (try? FrameCodec.validate(raw)) == nil }
+            #expect(failed)
         }
     }
 

@@ -181,7 +181,11 @@ import Testing
         let fs = SimulatedFileSystem()
         let config = simulatedConfig(fs, segmentSize: 500)
         let j = try Journal.open(config)
-        for i in 0..<30 { try await j.append([watch(UInt64(i))], to: .session(1)) }
+        var i: UInt64 = 0
+        repeat {
+            try await j.append([watch(i)], to: .session(1))
+            i += 1
+        } while i < 30 || j.index.withLock({ $0.segments.last!.base }) == j.nextPosition
         let next = j.nextPosition
         j.close()
         // A new segment whose header never reached the disk.

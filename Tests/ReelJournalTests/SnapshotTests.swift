@@ -31,7 +31,7 @@ import Testing
         let keep = SnapshotRetention.standard.sequencesToKeep(snaps, now: now)
         let ages = snaps.filter { keep.contains($0.sequence) }.map { now - $0.recordedAt }
         #expect(keep.contains(snaps.last!.sequence))
-        #expect(ages.filter { $0 < hour }.count >= 6, "all of the last hour")
+        #expect(ages.filter { $0 < hour }.count == 5, "all of the last hour (one every 10 minutes)")
         let lastDay = ages.filter { $0 >= hour && $0 < 24 * hour }.count
         #expect(lastDay >= 22 && lastDay <= 25, "about one an hour for a day, got \(lastDay)")
         let lastMonth = ages.filter { $0 >= 24 * hour && $0 < 30 * 24 * hour }.count

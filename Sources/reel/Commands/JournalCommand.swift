@@ -107,7 +107,7 @@ struct JournalCommand: AsyncParsableCommand {
         }
     }
 
-    struct Golden: ParsableCommand {
+    struct Golden: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a golden journal and its expected content (for format fixtures; never overwrites).",
             shouldDisplay: false)
