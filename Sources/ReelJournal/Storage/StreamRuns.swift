@@ -20,11 +20,10 @@ struct StreamRuns: Sendable {
     mutating func add(stream: StreamID, sequence: UInt64, position: UInt64) -> Bool {
         let offset = UInt32(truncatingIfNeeded: position - basePosition)
         eventCount += 1
-        if var run = runs[stream] {
-            guard sequence == run.lastSequence + 1 else { return false }
-            runs[stream] = nil  // keep the run uniquely referenced so the append does not copy
-            run.offsets.append(offset)
-            runs[stream] = run
+        if let i = runs.index(forKey: stream) {
+            // Mutate in place through the index: one hash lookup, no copy of the offsets array.
+            guard sequence == runs.values[i].lastSequence + 1 else { return false }
+            runs.values[i].offsets.append(offset)
         } else {
             runs[stream] = Run(firstSequence: sequence, offsets: [offset])
         }

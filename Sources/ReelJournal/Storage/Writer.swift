@@ -13,28 +13,32 @@ struct WriterState: @unchecked Sendable {
     var activeBase: UInt64 = 0
     var activeLength = 0
     var activeHandle: (any JournalFileHandle)?
-    var dirty = false
-    var lastSync = Date()
 
     func version(of stream: StreamID) -> UInt64 {
         liveHeads[stream] ?? heads.lastSequence(of: stream) ?? 0
     }
 }
 
-/// The group-commit writer: one thread that takes every queued append, assigns positions and sequences,
-/// encodes and compresses batches, writes them with one `pwrite`, syncs once, then acknowledges them all.
+/// The group-commit writer, in two stages on two threads so that encoding the next group overlaps the sync
+/// of the previous one:
+/// - the **writer** thread takes every queued append, checks expected versions, assigns positions and
+///   sequences, encodes and compresses batches along the hash chain, and writes them with one `pwrite`;
+/// - the **sync** thread takes every written group, calls `fdatasync` once for all of them, then publishes
+///   them to readers and acknowledges them, in order.
 ///
 /// `@unchecked Sendable`: `state` is touched only by the writer thread after `start()`; `index` is set once
-/// before it starts.
+/// before it starts; the sync thread only reads the groups handed to it and the shared index.
 final class Writer: @unchecked Sendable {
     private let configuration: JournalConfiguration
     private let fs: any JournalFileSystem
     private let queue: AppendQueue
     private var state: WriterState
     var index: SharedIndex!
-    private var thread: Thread?
-    private let done = DispatchSemaphore(value: 0)
+    private let stage = SyncStage()
+    private let writerDone = DispatchSemaphore(value: 0)
+    private let syncerDone = DispatchSemaphore(value: 0)
     private let joined = Mutex(false)
+    private var started = false
 
     init(configuration: JournalConfiguration, fileSystem: any JournalFileSystem, queue: AppendQueue, state: WriterState) {
         self.configuration = configuration
@@ -44,49 +48,44 @@ final class Writer: @unchecked Sendable {
     }
 
     func start() {
-        let t = Thread { [self] in
-            self.loop()
-            self.done.signal()
+        started = true
+        let w = Thread { [self] in
+            self.writeLoop()
+            self.stage.close()
+            self.writerDone.signal()
         }
-        t.name = "reel-journal-writer"
-        t.qualityOfService = .userInitiated
-        thread = t
-        t.start()
+        w.name = "reel-journal-writer"
+        let s = Thread { [self] in
+            self.syncLoop()
+            self.syncerDone.signal()
+        }
+        s.name = "reel-journal-sync"
+        w.start()
+        s.start()
     }
 
-    /// Waits for the thread to drain the closed queue and exit.
+    /// Waits for both threads to drain the closed queue and exit.
     func join() {
         let first = joined.withLock { j -> Bool in
             defer { j = true }
             return !j
         }
-        if first && thread != nil { done.wait() }
+        if first && started {
+            writerDone.wait()
+            syncerDone.wait()
+        }
     }
+
+    private var syncEachCommit: Bool { configuration.durability == .syncEachCommit }
 
     private var syncInterval: TimeInterval? {
         if case .syncInterval(let ms) = configuration.durability { return Double(ms) / 1000 }
         return nil
     }
 
-    private func loop() {
-        while true {
-            let deadline = syncInterval.flatMap { state.dirty ? state.lastSync.addingTimeInterval($0) : nil }
-            guard let work = queue.takeAll(waitingUntil: deadline) else { break }
+    private func writeLoop() {
+        while let work = queue.takeAll(waitingUntil: nil) {
             if !work.isEmpty { commit(work) }
-            if let interval = syncInterval, state.dirty, Date().timeIntervalSince(state.lastSync) >= interval {
-                syncActive()
-            }
-        }
-        if state.dirty { syncActive() }
-    }
-
-    private func syncActive() {
-        do throws(JournalError) {
-            try state.activeHandle?.sync()
-            state.dirty = false
-            state.lastSync = Date()
-        } catch {
-            poison(error)
         }
     }
 
@@ -96,65 +95,45 @@ final class Writer: @unchecked Sendable {
         index.withLock { if $0.failure == nil { $0.failure = error } }
     }
 
-    private struct Accepted {
-        var append: PendingAppend
-        var firstPosition: UInt64
-        var lastSequences: [UInt64]
-        var recordRange: Range<Int>
-    }
-
     private func commit(_ work: [PendingAppend]) {
         if let failure = index.withLock({ $0.failure }) {
             for p in work { p.continuation.resume(throwing: JournalError(.closed, "the journal stopped after an earlier failure: \(failure)")) }
             return
         }
-        // 1. Check expected versions and assign sequences and positions.
+        // 1. Check expected versions, assign sequences and positions. `undo` restores stream versions if the
+        //    write fails.
         var records: [RecordCodec.Pending] = []
         records.reserveCapacity(work.reduce(0) { $0 + $1.eventCount })
-        var accepted: [Accepted] = []
-        accepted.reserveCapacity(work.count)
-        var position = state.nextPosition
-        var versions: [StreamID: UInt64] = [:]
+        var acks: [(CheckedContinuation<AppendResult, any Error>, AppendResult)] = []
+        acks.reserveCapacity(work.count)
+        var callEnds: [Int] = []
+        var undo: [(StreamID, UInt64?)] = []
+        let now = max(configuration.clock.now().microseconds, state.lastRecordedAt)
         for p in work {
-            var ok = true
-            var local: [StreamID: UInt64] = [:]
-            for w in p.writes {
-                let current = local[w.stream] ?? versions[w.stream] ?? state.version(of: w.stream)
-                switch w.expected {
-                case .any: break
-                case .noStream where current != 0, .exact(_) where w.expected != .exact(current):
-                    p.continuation.resume(
-                        throwing: JournalError(
-                            .wrongExpectedVersion,
-                            "stream \(w.stream) is at version \(current), the append expected \(w.expected)"))
-                    ok = false
-                default: break
-                }
-                if !ok { break }
-                local[w.stream] = current + UInt64(w.events.count)
+            if let conflict = checkExpectations(p) {
+                p.continuation.resume(throwing: conflict)
+                continue
             }
-            guard ok else { continue }
-            let start = records.count
+            let first = state.nextPosition + UInt64(records.count)
             var lastSequences: [UInt64] = []
             lastSequences.reserveCapacity(p.writes.count)
             var k = 0
             for w in p.writes {
-                var seq = versions[w.stream] ?? state.version(of: w.stream)
+                let seq = advance(w.stream, by: UInt64(w.events.count), undo: &undo)
+                var s = seq - UInt64(w.events.count)
                 for e in w.events {
-                    seq += 1
-                    records.append(RecordCodec.Pending(stream: w.stream, sequence: seq, event: e, sealedPersonal: p.sealed[k]))
+                    s += 1
+                    records.append(RecordCodec.Pending(stream: w.stream, sequence: s, event: e, sealedPersonal: p.sealed[k]))
                     k += 1
                 }
-                versions[w.stream] = seq
                 lastSequences.append(seq)
             }
-            accepted.append(Accepted(append: p, firstPosition: position, lastSequences: lastSequences, recordRange: start..<records.count))
-            position += UInt64(records.count - start)
+            callEnds.append(records.count)
+            acks.append((p.continuation, AppendResult(firstPosition: first, lastSequences: lastSequences, recordedAt: Timestamp(microseconds: now))))
         }
-        guard !accepted.isEmpty else { return }
+        guard !acks.isEmpty, let handle = state.activeHandle else { return }
 
         // 2. Cut batches (never splitting one call) and encode frames along the hash chain.
-        let now = max(configuration.clock.now().microseconds, state.lastRecordedAt)
         var frames = ByteWriter(capacity: records.count * 40 + 1024)
         var batches: [BatchEntry] = []
         var hash = state.lastHash
@@ -162,11 +141,11 @@ final class Writer: @unchecked Sendable {
         var offset = state.activeLength
         do throws(JournalError) {
             var i = 0
-            while i < accepted.count {
-                var end = accepted[i].recordRange.upperBound
+            while i < callEnds.count {
+                var end = callEnds[i]
                 i += 1
-                while i < accepted.count, accepted[i].recordRange.upperBound - batchStart <= configuration.maxBatchEvents {
-                    end = accepted[i].recordRange.upperBound
+                while i < callEnds.count, callEnds[i] - batchStart <= configuration.maxBatchEvents {
+                    end = callEnds[i]
                     i += 1
                 }
                 let first = state.nextPosition + UInt64(batchStart)
@@ -182,14 +161,7 @@ final class Writer: @unchecked Sendable {
                 hash = h
                 batchStart = end
             }
-        } catch {
-            for a in accepted { a.append.continuation.resume(throwing: error) }
-            return
-        }
-
-        // 3. One write, one sync.
-        guard let handle = state.activeHandle else { return }
-        do throws(JournalError) {
+            // 3. One write for the whole group; the sync thread makes it durable.
             try handle.write(frames.bytes, at: state.activeLength)
         } catch {
             // Cut whatever part of the write landed, so the file ends on a frame boundary again.
@@ -199,57 +171,126 @@ final class Writer: @unchecked Sendable {
                 poison(error)
             }
             if error.code != .diskFull { poison(error) }
-            for a in accepted { a.append.continuation.resume(throwing: error) }
+            for (stream, previous) in undo.reversed() { state.liveHeads[stream] = previous }
+            for (c, _) in acks { c.resume(throwing: error) }
             return
         }
-        if configuration.durability == .syncEachCommit {
-            do throws(JournalError) {
-                try handle.sync()
-                state.lastSync = Date()
-            } catch {
-                poison(error)
-                for a in accepted { a.append.continuation.resume(throwing: error) }
-                return
-            }
-        } else {
-            state.dirty = true
-        }
-
-        // 4. Publish to readers, then acknowledge.
+        let group = WrittenGroup(
+            handle: handle, acks: acks, batches: batches, entries: records.map { ($0.stream, $0.sequence) },
+            nextPosition: state.nextPosition + UInt64(records.count), length: offset, hash: hash)
         state.activeLength = offset
-        state.nextPosition = position
+        state.nextPosition = group.nextPosition
         state.lastHash = hash
         state.lastRecordedAt = now
-        for (s, v) in versions { state.liveHeads[s] = v }
-        index.withLock { ix in
-            let last = ix.segments.count - 1
-            ix.segments[last].length = offset
-            ix.segments[last].nextPosition = position
-            ix.segments[last].batches.append(contentsOf: batches)
-            var p = ix.committedNext
-            for r in records {
-                ix.activeStreams.add(stream: r.stream, sequence: r.sequence, position: p)
-                p += 1
-            }
-            ix.appendedEvents += position - ix.committedNext
-            ix.committedNext = position
-            ix.headHash = hash
-            ix.commits += 1
-            ix.frames += batches.count
-        }
-        let recordedAt = Timestamp(microseconds: now)
-        for a in accepted {
-            a.append.continuation.resume(
-                returning: AppendResult(firstPosition: a.firstPosition, lastSequences: a.lastSequences, recordedAt: recordedAt))
-        }
+        stage.submit(group)
         if state.activeLength >= configuration.segmentSize { roll() }
     }
 
+    /// The first failed condition of an append, if any (nothing of the append is written then).
+    private func checkExpectations(_ p: PendingAppend) -> JournalError? {
+        var local: [StreamID: UInt64] = [:]
+        for w in p.writes {
+            if w.expected == .any && p.writes.count == 1 { return nil }
+            let current = local[w.stream] ?? state.version(of: w.stream)
+            let ok: Bool
+            switch w.expected {
+            case .any: ok = true
+            case .noStream: ok = current == 0
+            case .exact(let v): ok = current == v
+            }
+            if !ok {
+                return JournalError(
+                    .wrongExpectedVersion, "stream \(w.stream) is at version \(current), the append expected \(w.expected)")
+            }
+            local[w.stream] = current + UInt64(w.events.count)
+        }
+        return nil
+    }
+
+    /// Moves a stream's version forward by `count`; returns the new version.
+    private func advance(_ stream: StreamID, by count: UInt64, undo: inout [(StreamID, UInt64?)]) -> UInt64 {
+        if let i = state.liveHeads.index(forKey: stream) {
+            let old = state.liveHeads.values[i]
+            undo.append((stream, old))
+            state.liveHeads.values[i] = old + count
+            return old + count
+        }
+        let old = state.heads.lastSequence(of: stream) ?? 0
+        undo.append((stream, nil))
+        state.liveHeads[stream] = old + count
+        return old + count
+    }
+
+    private func syncLoop() {
+        var dirty: [ObjectIdentifier: any JournalFileHandle] = [:]
+        var lastSync = Date()
+        func syncDirty() {
+            for h in dirty.values {
+                do throws(JournalError) { try h.sync() } catch { poison(error) }
+            }
+            dirty.removeAll()
+            lastSync = Date()
+        }
+        while true {
+            let deadline = syncInterval.flatMap { dirty.isEmpty ? nil : lastSync.addingTimeInterval($0) }
+            guard let groups = stage.takeAll(waitingUntil: deadline) else { break }
+            if !groups.isEmpty {
+                var failure: JournalError?
+                if syncEachCommit {
+                    var synced: Set<ObjectIdentifier> = []
+                    for g in groups where synced.insert(ObjectIdentifier(g.handle)).inserted {
+                        do throws(JournalError) { try g.handle.sync() } catch {
+                            failure = error
+                            poison(error)
+                        }
+                    }
+                } else {
+                    for g in groups { dirty[ObjectIdentifier(g.handle)] = g.handle }
+                }
+                if let failure {
+                    for g in groups { for (c, _) in g.acks { c.resume(throwing: failure) } }
+                } else {
+                    publish(groups)
+                }
+            }
+            if let interval = syncInterval, !dirty.isEmpty, Date().timeIntervalSince(lastSync) >= interval { syncDirty() }
+            stage.markIdle()
+        }
+        syncDirty()
+    }
+
+    /// Makes written groups visible to readers, then acknowledges them.
+    private func publish(_ groups: [WrittenGroup]) {
+        index.withLock { ix in
+            let last = ix.segments.count - 1
+            for g in groups {
+                ix.segments[last].length = g.length
+                ix.segments[last].batches.append(contentsOf: g.batches)
+                var p = ix.committedNext
+                for (stream, sequence) in g.entries {
+                    ix.activeStreams.add(stream: stream, sequence: sequence, position: p)
+                    p += 1
+                }
+                ix.appendedEvents += g.nextPosition - ix.committedNext
+                ix.segments[last].nextPosition = g.nextPosition
+                ix.committedNext = g.nextPosition
+                ix.headHash = g.hash
+                ix.commits += 1
+                ix.frames += g.batches.count
+            }
+        }
+        for g in groups { for (c, r) in g.acks { c.resume(returning: r) } }
+    }
+
     /// Seals the active segment (writes its indexes and the stream heads) and starts a new one.
+    /// Waits for the sync thread to publish everything written so far, so the sealed indexes are complete.
     /// Index files can be rebuilt from segments, so failing to write them is not fatal; failing to create the
     /// new segment leaves the current one active and retries after the next commit.
     private func roll() {
-        if configuration.durability != .syncEachCommit { syncActive() }
+        stage.waitIdle()
+        if !syncEachCommit {
+            do throws(JournalError) { try state.activeHandle?.sync() } catch { poison(error) }
+        }
         let base = state.activeBase
         let dir = configuration.directory
         let (batches, sidx, updates) = index.withLock { ix -> ([BatchEntry], [UInt8], [(StreamID, UInt64)]) in
@@ -266,7 +307,7 @@ final class Writer: @unchecked Sendable {
         let newBase = state.nextPosition
         let name = SegmentFiles.segmentName(newBase)
         let handle: any JournalFileHandle
-        do throws(JournalError) {
+        do {
             try Recovery(configuration: configuration).createSegment(base: newBase)
             handle = try fs.openFile("\(dir)/\(name)", create: false)
         } catch {
@@ -279,7 +320,6 @@ final class Writer: @unchecked Sendable {
         state.activeBase = newBase
         state.activeLength = SegmentFiles.segmentHeaderSize
         state.activeHandle = handle
-        state.dirty = false
         index.withLock { ix in
             if let s = sealedStreams { ix.sealedStreams[base] = s }
             ix.segments.append(
@@ -288,5 +328,73 @@ final class Writer: @unchecked Sendable {
                     nextPosition: newBase, batches: []))
             ix.activeStreams = StreamRuns(basePosition: newBase)
         }
+    }
+}
+
+/// A group the writer thread has written but not yet synced.
+struct WrittenGroup: @unchecked Sendable {
+    var handle: any JournalFileHandle
+    var acks: [(CheckedContinuation<AppendResult, any Error>, AppendResult)]
+    var batches: [BatchEntry]
+    /// Stream and sequence of each event, in position order.
+    var entries: [(StreamID, UInt64)]
+    var nextPosition: UInt64
+    var length: Int
+    var hash: [UInt8]
+}
+
+/// The hand-off from the writer thread to the sync thread.
+///
+/// `@unchecked Sendable`: every field is read and written only while `condition` is locked.
+final class SyncStage: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var groups: [WrittenGroup] = []
+    private var busy = false
+    private var closed = false
+
+    func submit(_ g: WrittenGroup) {
+        condition.lock()
+        groups.append(g)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Takes all written groups (marking the stage busy until `markIdle`); nil once closed and drained.
+    func takeAll(waitingUntil deadline: Date?) -> [WrittenGroup]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while groups.isEmpty && !closed {
+            if let deadline {
+                if !condition.wait(until: deadline) { return [] }
+            } else {
+                condition.wait()
+            }
+        }
+        if groups.isEmpty && closed { return nil }
+        busy = true
+        let taken = groups
+        groups.removeAll(keepingCapacity: true)
+        return taken
+    }
+
+    func markIdle() {
+        condition.lock()
+        busy = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until every submitted group has been synced and published.
+    func waitIdle() {
+        condition.lock()
+        while busy || !groups.isEmpty { condition.wait() }
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
