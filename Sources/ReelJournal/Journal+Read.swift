@@ -63,30 +63,25 @@ extension Journal {
     ) throws(JournalError) -> [RecordedEvent] {
         var out: [RecordedEvent] = []
         out.reserveCapacity(positions.count)
-        var decoded: [RecordedEvent] = []
-        var decodedRange: Range<UInt64> = 0..<0
         var segIndex = 0
         for p in positions {
-            if !decodedRange.contains(p) {
-                while segIndex < segments.count - 1 && segments[segIndex + 1].base <= p { segIndex += 1 }
-                let seg = segments[segIndex]
-                guard let bi = seg.batches.batchIndex(containing: p) else {
-                    throw JournalError(.corruption, "no batch holds position \(p)", file: seg.name)
-                }
-                let b = seg.batches[bi]
-                decoded.removeAll(keepingCapacity: true)
-                let frame = try seg.handle.read(at: Int(b.offset), count: Int(b.frameLength))
-                try frame.withBytes { (raw) throws(JournalError) in
-                    do throws(JournalError) {
-                        let h = try FrameCodec.validate(raw)
-                        try FrameCodec.decodeEvents(raw, header: h, into: &decoded)
-                    } catch {
-                        throw error.located(file: seg.name, offset: Int(b.offset))
-                    }
-                }
-                decodedRange = b.firstPosition..<b.nextPosition
+            while segIndex < segments.count - 1 && segments[segIndex + 1].base <= p { segIndex += 1 }
+            let seg = segments[segIndex]
+            guard let bi = seg.batches.batchIndex(containing: p) else {
+                throw JournalError(.corruption, "no batch holds position \(p)", file: seg.name)
             }
-            var e = decoded[Int(p - decodedRange.lowerBound)]
+            let b = seg.batches[bi]
+            let frame = try seg.handle.read(at: Int(b.offset), count: Int(b.frameLength))
+            var e = try frame.withBytes { (raw) throws(JournalError) -> RecordedEvent in
+                do throws(JournalError) {
+                    let h = try FrameCodec.validate(raw)
+                    return try FrameCodec.withRecordsBlock(raw, header: h) { (block) throws(JournalError) in
+                        try RecordCodec.decodeOne(block, header: h, index: Int(p - b.firstPosition))
+                    }
+                } catch {
+                    throw error.located(file: seg.name, offset: Int(b.offset))
+                }
+            }
             if decryptPersonal { try e.openPersonal(with: configuration.cipher) }
             out.append(e)
         }

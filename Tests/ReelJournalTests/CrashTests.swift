@@ -30,11 +30,18 @@ import Testing
             p.standardError = FileHandle.nullDevice
             try p.run()
             // Kill at a random moment after it has started acknowledging.
-            let wait = 0.05 + Double(g.next() % 200) / 1000
-            try await Task.sleep(for: .seconds(0.15 + wait))
+            let reader = out.fileHandleForReading
+            var received = Data()
+            while !String(decoding: received, as: UTF8.self).contains("ack ") {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                received.append(chunk)
+            }
+            try await Task.sleep(for: .milliseconds(Int(g.next() % 150)))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            received.append(reader.readDataToEndOfFile())
+            let text = String(decoding: received, as: UTF8.self)
             var roundAcks = 0
             for line in text.split(separator: "\n") {
                 let f = line.split(separator: " ")

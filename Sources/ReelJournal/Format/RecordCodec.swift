@@ -61,34 +61,62 @@ enum RecordCodec {
         let types = try readTypes(&r)
         out.reserveCapacity(out.count + header.eventCount)
         for i in 0..<header.eventCount {
-            let kind = try r.readVarint()
-            guard kind <= UInt64(UInt16.max) else { throw .malformed("stream kind \(kind) out of range") }
-            let stream = StreamID(kind: UInt16(kind), id: try r.readVarint())
-            let sequence = try r.readVarint()
-            let typeIdx = try r.readVarint()
-            guard typeIdx < UInt64(types.count) else { throw .malformed("event type index \(typeIdx) out of range") }
-            let version = try r.readVarint()
-            guard version <= UInt64(UInt16.max) else { throw .malformed("schema version \(version) out of range") }
-            let flags = try r.readByte()
-            guard flags & ~Flags.known == 0 else { throw .malformed("unknown record flags \(flags)") }
-            var meta = EventMetadata()
-            if flags & Flags.correlation != 0 { meta.correlationID = try r.readVarint() }
-            if flags & Flags.correlationIsStreamID != 0 { meta.correlationID = stream.id }
-            if flags & Flags.causation != 0 { meta.causationID = try r.readVarint() }
-            if flags & Flags.actor != 0 { meta.actorID = try r.readVarint() }
-            let payload = try r.readLengthPrefixed()
-            var personal: PersonalField?
-            if flags & Flags.personal != 0 {
-                let subject = try r.readVarint()
-                personal = .sealed(subject: subject, nonceAndCiphertext: try r.readLengthPrefixed())
-            }
-            out.append(
-                RecordedEvent(
-                    position: header.firstPosition + UInt64(i), stream: stream, sequence: sequence,
-                    recordedAt: header.recordedAt, type: types[Int(typeIdx)], version: UInt16(version),
-                    metadata: meta, payload: payload, personal: personal))
+            out.append(try decodeRecord(&r, types: types, position: header.firstPosition + UInt64(i), recordedAt: header.recordedAt))
         }
         guard r.isAtEnd else { throw .malformed("\(r.remaining) stray bytes after the last record") }
+    }
+
+    private static func decodeRecord(
+        _ r: inout ByteReader, types: [String], position: UInt64, recordedAt: Timestamp
+    ) throws(JournalError) -> RecordedEvent {
+        let kind = try r.readVarint()
+        guard kind <= UInt64(UInt16.max) else { throw .malformed("stream kind \(kind) out of range") }
+        let stream = StreamID(kind: UInt16(kind), id: try r.readVarint())
+        let sequence = try r.readVarint()
+        let typeIdx = try r.readVarint()
+        guard typeIdx < UInt64(types.count) else { throw .malformed("event type index \(typeIdx) out of range") }
+        let version = try r.readVarint()
+        guard version <= UInt64(UInt16.max) else { throw .malformed("schema version \(version) out of range") }
+        let flags = try r.readByte()
+        guard flags & ~Flags.known == 0 else { throw .malformed("unknown record flags \(flags)") }
+        var meta = EventMetadata()
+        if flags & Flags.correlation != 0 { meta.correlationID = try r.readVarint() }
+        if flags & Flags.correlationIsStreamID != 0 { meta.correlationID = stream.id }
+        if flags & Flags.causation != 0 { meta.causationID = try r.readVarint() }
+        if flags & Flags.actor != 0 { meta.actorID = try r.readVarint() }
+        let payload = try r.readLengthPrefixed()
+        var personal: PersonalField?
+        if flags & Flags.personal != 0 {
+            let subject = try r.readVarint()
+            personal = .sealed(subject: subject, nonceAndCiphertext: try r.readLengthPrefixed())
+        }
+        return RecordedEvent(
+            position: position, stream: stream, sequence: sequence, recordedAt: recordedAt, type: types[Int(typeIdx)],
+            version: UInt16(version), metadata: meta, payload: payload, personal: personal)
+    }
+
+    /// Decodes the record at `index` only, skipping the ones before it without allocating (stream reads
+    /// want one event from each batch they touch).
+    static func decodeOne(
+        _ block: UnsafeRawBufferPointer, header: FrameHeader, index: Int
+    ) throws(JournalError) -> RecordedEvent {
+        var r = ByteReader(block)
+        let types = try readTypes(&r)
+        for _ in 0..<index { try skipRecord(&r) }
+        return try decodeRecord(&r, types: types, position: header.firstPosition + UInt64(index), recordedAt: header.recordedAt)
+    }
+
+    private static func skipRecord(_ r: inout ByteReader) throws(JournalError) {
+        for _ in 0..<5 { _ = try r.readVarint() }
+        let flags = try r.readByte()
+        if flags & Flags.correlation != 0 { _ = try r.readVarint() }
+        if flags & Flags.causation != 0 { _ = try r.readVarint() }
+        if flags & Flags.actor != 0 { _ = try r.readVarint() }
+        try r.skip(Int(clamping: try r.readVarint()))
+        if flags & Flags.personal != 0 {
+            _ = try r.readVarint()
+            try r.skip(Int(clamping: try r.readVarint()))
+        }
     }
 
     /// Decodes only what the indexes need (stream and sequence of each record), skipping payloads.
