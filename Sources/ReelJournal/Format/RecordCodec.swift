@@ -107,7 +107,14 @@ enum RecordCodec {
     }
 
     private static func skipRecord(_ r: inout ByteReader) throws(JournalError) {
-        for _ in 0..<5 { _ = try r.readVarint() }
+        for _ in 0..<3 { _ = try r.readVarint() }
+        try skipRecordTail(&r)
+    }
+
+    /// Skips a record's fields after stream and sequence.
+    private static func skipRecordTail(_ r: inout ByteReader) throws(JournalError) {
+        _ = try r.readVarint()
+        _ = try r.readVarint()
         let flags = try r.readByte()
         if flags & Flags.correlation != 0 { _ = try r.readVarint() }
         if flags & Flags.causation != 0 { _ = try r.readVarint() }
@@ -130,17 +137,7 @@ enum RecordCodec {
             guard kind <= UInt64(UInt16.max) else { throw .malformed("stream kind \(kind) out of range") }
             let stream = StreamID(kind: UInt16(kind), id: try r.readVarint())
             let sequence = try r.readVarint()
-            _ = try r.readVarint()
-            _ = try r.readVarint()
-            let flags = try r.readByte()
-            if flags & Flags.correlation != 0 { _ = try r.readVarint() }
-            if flags & Flags.causation != 0 { _ = try r.readVarint() }
-            if flags & Flags.actor != 0 { _ = try r.readVarint() }
-            try r.skip(Int(clamping: try r.readVarint()))
-            if flags & Flags.personal != 0 {
-                _ = try r.readVarint()
-                try r.skip(Int(clamping: try r.readVarint()))
-            }
+            try skipRecordTail(&r)
             visit(stream, sequence)
         }
         guard r.isAtEnd else { throw .malformed("\(r.remaining) stray bytes after the last record") }
