@@ -31,7 +31,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "ReelDomain", dependencies: ["ReelJournal"]),
+        .target(name: "ReelRuntime", dependencies: ["ReelJournal", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ReelDomain", dependencies: ["ReelJournal", "ReelRuntime"]),
         .target(name: "ReelWorkloads", dependencies: ["ReelDomain", "ReelJournal"]),
         .target(name: "ReelTesting", dependencies: ["ReelJournal"]),
         .executableTarget(

@@ -4,35 +4,48 @@ extension Journal {
     /// `Durability`). Throws `.wrongExpectedVersion` if a condition fails (nothing is written), `.diskFull`
     /// (nothing written; retry later), `.closed`.
     @discardableResult
-    public func append(_ writes: [StreamWrite]) async throws -> AppendResult {
+    public func append(_ writes: [StreamWrite]) async throws(JournalError) -> AppendResult {
+        let result = await withCheckedContinuation { (cont: CheckedContinuation<Result<AppendResult, JournalError>, Never>) in
+            submit(writes) { cont.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Queues an append without waiting and calls `completion` with its outcome (on a journal thread; keep it
+    /// short). Appends submitted one after another from one thread or actor are committed in that order, which
+    /// lets an actor pipeline its commands: it decides the next one before the previous one is durable.
+    public func submit(_ writes: [StreamWrite], completion: @escaping AppendCompletion) {
         var sealed: [[UInt8]?] = []
         var count = 0
-        for w in writes {
-            for e in w.events {
-                count += 1
-                if let p = e.personal {
-                    guard let cipher = configuration.cipher else {
-                        throw JournalError(.invalidArgument, "event \(e.type) carries personal data but the journal has no cipher")
+        do throws(JournalError) {
+            for w in writes {
+                for e in w.events {
+                    count += 1
+                    if let p = e.personal {
+                        guard let cipher = configuration.cipher else {
+                            throw JournalError(.invalidArgument, "event \(e.type) carries personal data but the journal has no cipher")
+                        }
+                        sealed.append(try cipher.seal(p))
+                    } else {
+                        sealed.append(nil)
                     }
-                    sealed.append(try cipher.seal(p))
-                } else {
-                    sealed.append(nil)
                 }
             }
+            guard count > 0 else { throw JournalError(.invalidArgument, "an append needs at least one event") }
+            guard !configuration.readOnly else { throw JournalError(.closed, "the journal is open read-only") }
+        } catch {
+            completion(.failure(error))
+            return
         }
-        guard count > 0 else { throw JournalError(.invalidArgument, "an append needs at least one event") }
-        guard !configuration.readOnly else { throw JournalError(.closed, "the journal is open read-only") }
-        return try await withCheckedThrowingContinuation { cont in
-            let ok = queue.enqueue(PendingAppend(writes: writes, sealed: sealed, eventCount: count, continuation: cont))
-            if !ok { cont.resume(throwing: JournalError(.closed, "the journal is closed")) }
-        }
+        let ok = queue.enqueue(PendingAppend(writes: writes, sealed: sealed, eventCount: count, complete: completion))
+        if !ok { completion(.failure(JournalError(.closed, "the journal is closed"))) }
     }
 
     /// Appends events to one stream. See `append(_:)`.
     @discardableResult
     public func append(
         _ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion = .any
-    ) async throws -> AppendResult {
+    ) async throws(JournalError) -> AppendResult {
         try await append([StreamWrite(stream: stream, expected: expected, events: events)])
     }
 }

@@ -16,6 +16,9 @@ public protocol DomainEvent: Sendable, Hashable {
 }
 
 extension DomainEvent {
+    /// The payload's fields in declaration order (types may spell them out instead).
+    public var fields: [(String, JSONValue)] { mirroredFields(self) }
+
     public func payload() -> [UInt8] {
         var w = ByteWriter(capacity: 48)
         encodePayload(into: &w)

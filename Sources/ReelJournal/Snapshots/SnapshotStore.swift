@@ -47,15 +47,19 @@ public final class SnapshotStore: Sendable {
         }
     }
 
-    public func save(_ s: Snapshot) throws(JournalError) {
-        try run("save a snapshot") { db in
+    public func save(_ s: Snapshot) throws(JournalError) { try saveAll([s]) }
+
+    /// Saves many snapshots in one transaction.
+    public func saveAll(_ snapshots: [Snapshot]) throws(JournalError) {
+        try run("save snapshots") { db in
             try db.write { db in
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [
+                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?)")
+                for s in snapshots {
+                    try statement.execute(arguments: [
                         Int64(s.stream.kind), Int64(bitPattern: s.stream.id), Int64(bitPattern: s.sequence),
                         Int64(bitPattern: s.position), s.recordedAt.microseconds, Int64(s.schemaVersion), Data(s.state),
                     ])
+                }
             }
         }
     }

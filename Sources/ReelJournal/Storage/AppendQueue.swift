@@ -6,8 +6,12 @@ struct PendingAppend: Sendable {
     /// Sealed personal data per event, in the order of `writes` then events (nil where there is none).
     var sealed: [[UInt8]?]
     var eventCount: Int
-    var continuation: CheckedContinuation<AppendResult, any Error>
+    /// Called exactly once, on the writer or sync thread, in submission order for successes.
+    var complete: AppendCompletion
 }
+
+/// How an append learns its outcome. Keep it short: it runs on the journal's own threads.
+public typealias AppendCompletion = @Sendable (Result<AppendResult, JournalError>) -> Void
 
 /// The hand-off between appending tasks and the writer thread: a lock, a condition and a list.
 ///

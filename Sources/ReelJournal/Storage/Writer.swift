@@ -97,21 +97,21 @@ final class Writer: @unchecked Sendable {
 
     private func commit(_ work: [PendingAppend]) {
         if let failure = index.withLock({ $0.failure }) {
-            for p in work { p.continuation.resume(throwing: JournalError(.closed, "the journal stopped after an earlier failure: \(failure)")) }
+            for p in work { p.complete(.failure(JournalError(.closed, "the journal stopped after an earlier failure: \(failure)"))) }
             return
         }
         // 1. Check expected versions, assign sequences and positions. `undo` restores stream versions if the
         //    write fails.
         var records: [RecordCodec.Pending] = []
         records.reserveCapacity(work.reduce(0) { $0 + $1.eventCount })
-        var acks: [(CheckedContinuation<AppendResult, any Error>, AppendResult)] = []
+        var acks: [(AppendCompletion, AppendResult)] = []
         acks.reserveCapacity(work.count)
         var callEnds: [Int] = []
         var undo: [(StreamID, UInt64?)] = []
         let now = max(configuration.clock.now().microseconds, state.lastRecordedAt)
         for p in work {
             if let conflict = checkExpectations(p) {
-                p.continuation.resume(throwing: conflict)
+                p.complete(.failure(conflict))
                 continue
             }
             let first = state.nextPosition + UInt64(records.count)
@@ -129,7 +129,7 @@ final class Writer: @unchecked Sendable {
                 lastSequences.append(seq)
             }
             callEnds.append(records.count)
-            acks.append((p.continuation, AppendResult(firstPosition: first, lastSequences: lastSequences, recordedAt: Timestamp(microseconds: now))))
+            acks.append((p.complete, AppendResult(firstPosition: first, lastSequences: lastSequences, recordedAt: Timestamp(microseconds: now))))
         }
         guard !acks.isEmpty, let handle = state.activeHandle else { return }
 
@@ -172,7 +172,7 @@ final class Writer: @unchecked Sendable {
             }
             if error.code != .diskFull { poison(error) }
             for (stream, previous) in undo.reversed() { state.liveHeads[stream] = previous }
-            for (c, _) in acks { c.resume(throwing: error) }
+            for (c, _) in acks { c(.failure(error)) }
             return
         }
         let group = WrittenGroup(
@@ -248,7 +248,7 @@ final class Writer: @unchecked Sendable {
                     for g in groups { dirty[ObjectIdentifier(g.handle)] = g.handle }
                 }
                 if let failure {
-                    for g in groups { for (c, _) in g.acks { c.resume(throwing: failure) } }
+                    for g in groups { for (c, _) in g.acks { c(.failure(failure)) } }
                 } else {
                     publish(groups)
                 }
@@ -279,7 +279,7 @@ final class Writer: @unchecked Sendable {
                 ix.frames += g.batches.count
             }
         }
-        for g in groups { for (c, r) in g.acks { c.resume(returning: r) } }
+        for g in groups { for (c, r) in g.acks { c(.success(r)) } }
     }
 
     /// Seals the active segment (writes its indexes and the stream heads) and starts a new one.
@@ -334,7 +334,7 @@ final class Writer: @unchecked Sendable {
 /// A group the writer thread has written but not yet synced.
 struct WrittenGroup: @unchecked Sendable {
     var handle: any JournalFileHandle
-    var acks: [(CheckedContinuation<AppendResult, any Error>, AppendResult)]
+    var acks: [(AppendCompletion, AppendResult)]
     var batches: [BatchEntry]
     /// Stream and sequence of each event, in position order.
     var entries: [(StreamID, UInt64)]

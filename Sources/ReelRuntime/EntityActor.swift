@@ -1,0 +1,193 @@
+import ReelJournal
+import Synchronization
+
+/// The actor that owns one entity: it decides commands one at a time against the newest state and persists
+/// the decided events through the journal.
+///
+/// Reentrancy: `decide` and the speculative `evolve` run synchronously inside one actor turn, and the append is
+/// submitted (in order) before the actor suspends, with the stream version it decided against as the expected
+/// version. A second command that arrives while the first is in flight therefore validates against a state
+/// that already includes the first one's events, never a stale one; its append is ordered after the first. If
+/// an append fails, every later in-flight append of this entity fails too (its expected version no longer
+/// matches), and the actor reloads its state from the journal before deciding again. Replies are sent only
+/// once the command's events are durable, and queries see only durable state.
+public actor EntityActor<E: EventSourcedEntity> {
+    public nonisolated let id: UInt64
+    public nonisolated let stream: StreamID
+    let host: EntityHost<E>
+    /// When it was last used (nanoseconds on the registry's clock), for idle and least-recently-used passivation.
+    nonisolated let lastUse = Atomic<UInt64>(0)
+    /// The last `residentBytes` this actor reported to the registry.
+    nonisolated let reportedBytes = Atomic<Int>(0)
+
+    private var state: E.State
+    /// The stream version `state` includes (in-flight events counted).
+    private var version: UInt64 = 0
+    private var activated = false
+    private var passivated = false
+    /// The durable state and version while appends are in flight (nil when nothing is).
+    private var durable: (state: E.State, version: UInt64)?
+    /// In-flight appends, oldest first: their last sequence and events.
+    private var inFlight: [(lastSequence: UInt64, events: [E.Event])] = []
+    private var needsReload = false
+    private var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    private var snapshotSequence: UInt64 = 0
+
+    init(id: UInt64, host: EntityHost<E>) {
+        self.id = id
+        self.stream = StreamID(kind: E.kind, id: id)
+        self.host = host
+        self.state = E.initialState(id: id)
+    }
+
+    /// Decides and persists a command; returns once its events are durable.
+    func send(_ command: E.Command) async throws -> CommandReceipt {
+        var attempts = 0
+        while true {
+            try await prepare()
+            let events = try E.decide(command, state: state, context: host.context)
+            if events.isEmpty { return CommandReceipt(version: version, firstPosition: nil, eventCount: 0) }
+            let expected = version
+            if durable == nil { durable = (state, version) }
+            for e in events { E.evolve(&state, with: e) }
+            version += UInt64(events.count)
+            inFlight.append((version, events))
+            let metadata = E.metadata(for: command)
+            let write = StreamWrite(
+                stream: stream, expected: expected == 0 ? .noStream : .exact(expected),
+                events: events.map { $0.newEvent(metadata: metadata) })
+            let outcome = await withCheckedContinuation { (c: CheckedContinuation<Result<AppendResult, JournalError>, Never>) in
+                host.journal.submit([write]) { c.resume(returning: $0) }
+            }
+            switch outcome {
+            case .success(let r):
+                acknowledge(upTo: r.lastSequences[0], lastPosition: r.firstPosition + UInt64(events.count) - 1, at: r.recordedAt)
+                return CommandReceipt(version: r.lastSequences[0], firstPosition: r.firstPosition, eventCount: events.count)
+            case .failure(let error):
+                failed(sequence: version)
+                // A conflict means another writer (or an earlier failed append) moved the stream: reload and
+                // decide again. Anything else (disk full, closed) is the caller's to see.
+                attempts += 1
+                guard error.code == .wrongExpectedVersion, attempts < 3 else { throw error }
+            }
+        }
+    }
+
+    /// The durable state (activating the entity if needed).
+    func read() async throws -> (state: E.State, version: UInt64) {
+        try await prepare()
+        return durable ?? (state, version)
+    }
+
+    /// Stops this actor if nothing is in flight: saves a snapshot when the state moved since the last one.
+    /// Returns false (and stays active) when busy. Later messages get `Passivated` and go to a fresh actor.
+    func passivate() -> Bool {
+        guard !passivated else { return true }
+        guard inFlight.isEmpty, drainWaiters.isEmpty else { return false }
+        passivated = true
+        if activated && version > snapshotSequence, let last = lastDurable {
+            host.saveSnapshot(of: stream, state: state, sequence: version, position: last.position, at: last.recordedAt)
+        }
+        return true
+    }
+
+    private var lastDurable: (position: UInt64, recordedAt: Timestamp)?
+
+    private func prepare() async throws {
+        if passivated { throw Passivated() }
+        if !activated { try activate() }
+        while needsReload {
+            if !inFlight.isEmpty {
+                await withCheckedContinuation { drainWaiters.append($0) }
+                if passivated { throw Passivated() }
+                continue
+            }
+            try reload()
+        }
+    }
+
+    private func activate() throws {
+        let started = ContinuousClock.now
+        try reload()
+        activated = true
+        host.metrics.activated(after: ContinuousClock.now - started)
+    }
+
+    /// Newest snapshot plus the stream's tail.
+    private func reload() throws {
+        var s = E.initialState(id: id)
+        var v: UInt64 = 0
+        if let snap = try host.snapshot(of: stream) {
+            s = snap.state
+            v = snap.sequence
+            snapshotSequence = snap.sequence
+            lastDurable = (snap.position, snap.recordedAt)
+        }
+        for recorded in try host.journal.readStream(stream, after: v) {
+            var r = recorded
+            try host.upcast(&r)
+            if let e = try E.Event.decode(r) { E.evolve(&s, with: e) }
+            v = recorded.sequence
+            lastDurable = (recorded.position, recorded.recordedAt)
+        }
+        state = s
+        version = v
+        durable = nil
+        needsReload = false
+        host.reportSize(self, bytes: E.residentBytes(s))
+    }
+
+    private func acknowledge(upTo sequence: UInt64, lastPosition: UInt64, at time: Timestamp) {
+        guard var d = durable else { return }
+        while let first = inFlight.first, first.lastSequence <= sequence {
+            for e in first.events { E.evolve(&d.state, with: e) }
+            d.version = first.lastSequence
+            inFlight.removeFirst()
+        }
+        if sequence >= d.version { lastDurable = (lastPosition, time) }
+        if inFlight.isEmpty {
+            durable = nil
+            resumeDrainWaiters()
+        } else {
+            durable = d
+        }
+        host.reportSize(self, bytes: E.residentBytes(state))
+        if d.version >= snapshotSequence + UInt64(host.policy.snapshotEvery), sequence == d.version {
+            snapshotSequence = d.version
+            host.saveSnapshot(of: stream, state: d.state, sequence: d.version, position: lastPosition, at: time)
+        }
+    }
+
+    private func failed(sequence: UInt64) {
+        inFlight.removeAll { $0.lastSequence == sequence }
+        needsReload = true
+        if inFlight.isEmpty {
+            if let d = durable {
+                state = d.state
+                version = d.version
+            }
+            durable = nil
+            resumeDrainWaiters()
+        }
+    }
+
+    private func resumeDrainWaiters() {
+        let waiters = drainWaiters
+        drainWaiters.removeAll()
+        for w in waiters { w.resume() }
+    }
+}
+
+/// Where a command's events landed.
+public struct CommandReceipt: Sendable, Hashable {
+    /// The entity's stream version after the command.
+    public var version: UInt64
+    /// Journal position of the first event (nil when the command decided no events).
+    public var firstPosition: UInt64?
+    public var eventCount: Int
+    /// The last journal position the command wrote, to wait for views to reach (read your writes).
+    public var lastPosition: UInt64? { firstPosition.map { $0 + UInt64(eventCount) - 1 } }
+}
+
+/// The actor was passivated between lookup and delivery; the registry retries with a fresh one.
+struct Passivated: Error {}

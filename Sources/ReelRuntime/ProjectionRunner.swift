@@ -1,0 +1,175 @@
+import Foundation
+import Logging
+import ReelJournal
+
+/// A read model folded from the journal in position order.
+///
+/// The runner calls `apply` with consecutive events starting at `nextPosition`, always from one thread at a
+/// time, and `checkpoint` to persist the state together with `nextPosition` in one atomic step. Folding must
+/// be deterministic: the same events give the same state in any process (see `Docs/Architecture.md`).
+public protocol Projection: AnyObject, SendableMetatype {
+    /// Everything before this position is folded in.
+    var nextPosition: UInt64 { get }
+    func apply(_ events: [RecordedEvent]) throws
+    /// Persists the state and `nextPosition` atomically (a crash keeps the previous checkpoint or this one).
+    func checkpoint(recordedAt: Timestamp) throws
+}
+
+/// Runs one projection: catches up from its checkpoint, then follows live appends on its own thread.
+/// Queries go through `read`, which holds the same lock the fold takes between chunks of events.
+public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
+    public struct Policy: Sendable {
+        /// Checkpoint after this many events...
+        public var checkpointEvents: UInt64 = 100_000
+        /// ... or this long after the last checkpoint, whichever comes first.
+        public var checkpointInterval: Duration = .seconds(5)
+        /// Events folded per lock hold (queries wait at most this much work).
+        public var chunk: Int = 2048
+        /// How often the follower polls for new events when idle.
+        public var pollInterval: Duration = .milliseconds(1)
+        /// Decrypt personal data for the fold (needed by views that index names).
+        public var decryptPersonal = true
+        public init() {}
+    }
+
+    public let journal: Journal
+    public let policy: Policy
+    private let projection: P
+    private let lock = NSCondition()
+    // Guarded by `lock`.
+    private var stopping = false
+    private var failure: (any Error)?
+    private var lastCheckpointPosition: UInt64
+    private var lastCheckpointTime = ContinuousClock.now
+    private var thread: Thread?
+    private var finished = false
+    private let logger = Logger(label: "reel.projection")
+
+    public init(journal: Journal, projection: P, policy: Policy = .init()) {
+        self.journal = journal
+        self.projection = projection
+        self.policy = policy
+        self.lastCheckpointPosition = projection.nextPosition
+    }
+
+    /// Runs `body` with the projection while no fold is in progress.
+    public func read<T>(_ body: (P) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(projection)
+    }
+
+    /// Events committed to the journal but not yet folded.
+    public var lag: UInt64 {
+        let end = journal.nextPosition
+        return read { end > $0.nextPosition ? end - $0.nextPosition : 0 }
+    }
+
+    /// The first error the follower thread hit, if it stopped because of one.
+    public var error: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure
+    }
+
+    /// Folds everything committed up to `end` (default: now) on the calling thread; returns how many events.
+    @discardableResult
+    public func catchUp(to end: UInt64? = nil) throws -> Int {
+        let target = min(end ?? .max, journal.nextPosition)
+        var folded = 0
+        var cursor = journal.events(from: read { $0.nextPosition }, to: target, decryptPersonal: policy.decryptPersonal)
+        var chunk: [RecordedEvent] = []
+        chunk.reserveCapacity(policy.chunk)
+        while let e = try cursor.next() {
+            chunk.append(e)
+            if chunk.count == policy.chunk {
+                try fold(chunk)
+                folded += chunk.count
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        if !chunk.isEmpty {
+            try fold(chunk)
+            folded += chunk.count
+        }
+        return folded
+    }
+
+    private func fold(_ events: [RecordedEvent]) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try projection.apply(events)
+        lock.broadcast()
+        let due =
+            projection.nextPosition - lastCheckpointPosition >= policy.checkpointEvents
+            || ContinuousClock.now - lastCheckpointTime >= policy.checkpointInterval
+        if due { try checkpointLocked(recordedAt: events.last!.recordedAt) }
+    }
+
+    /// Checkpoints now (for shutdown and tests).
+    public func checkpoint() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let p = projection.nextPosition
+        try checkpointLocked(recordedAt: p == 0 ? .zero : journal.recordedAt(position: p - 1) ?? .zero)
+    }
+
+    private func checkpointLocked(recordedAt: Timestamp) throws {
+        try projection.checkpoint(recordedAt: recordedAt)
+        lastCheckpointPosition = projection.nextPosition
+        lastCheckpointTime = ContinuousClock.now
+    }
+
+    /// Blocks until the projection has folded every event before `position`, or `timeout` passes.
+    public func waitUntil(folded position: UInt64, timeout: Duration = .seconds(5)) -> Bool {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        lock.lock()
+        defer { lock.unlock() }
+        while projection.nextPosition < position {
+            if failure != nil || finished || !lock.wait(until: deadline) { return projection.nextPosition >= position }
+        }
+        return true
+    }
+
+    /// Starts following the journal on a dedicated thread (folding is CPU work and reads block).
+    public func start() {
+        let t = Thread { [self] in follow() }
+        t.name = "reel-projection"
+        lock.lock()
+        thread = t
+        lock.unlock()
+        t.start()
+    }
+
+    /// Stops following after the current chunk and checkpoints.
+    public func stop() throws {
+        lock.lock()
+        stopping = true
+        while thread != nil && !finished { lock.wait() }
+        lock.unlock()
+        try checkpoint()
+    }
+
+    private func follow() {
+        let pause = Double(policy.pollInterval.components.attoseconds) / 1e18 + Double(policy.pollInterval.components.seconds)
+        while true {
+            lock.lock()
+            let stop = stopping
+            lock.unlock()
+            if stop { break }
+            do {
+                if try catchUp() == 0 { Thread.sleep(forTimeInterval: pause) }
+            } catch {
+                logger.error("projection stopped", metadata: ["error": "\(error)"])
+                lock.lock()
+                failure = error
+                lock.unlock()
+                break
+            }
+        }
+        lock.lock()
+        finished = true
+        lock.broadcast()
+        lock.unlock()
+    }
+}
