@@ -33,6 +33,13 @@ let package = Package(
         ),
         .target(name: "ReelRuntime", dependencies: ["ReelJournal", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ReelDomain", dependencies: ["ReelJournal", "ReelRuntime"]),
+        .target(
+            name: "ReelViews",
+            dependencies: [
+                "ReelDomain", "ReelRuntime", "ReelJournal", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "ReelWorkloads", dependencies: ["ReelDomain", "ReelJournal"]),
         .target(name: "ReelTesting", dependencies: ["ReelJournal"]),
         .executableTarget(
@@ -51,6 +58,7 @@ let package = Package(
             ],
             resources: []
         ),
+        .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
     ],
     swiftLanguageModes: [.v6]
 )

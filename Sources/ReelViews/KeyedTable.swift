@@ -1,0 +1,110 @@
+import ReelDomain
+import ReelJournal
+
+/// One keyed table of a view: rows in memory, the keys changed since the last checkpoint, and (for time
+/// travel) a loader that faults rows in from the checkpoint history on first use.
+///
+/// The dictionary is only ever looked up, never iterated in a way that reaches persisted or canonical bytes:
+/// `sortedKeys` and `takeDirty` sort, so iteration order (which varies between processes) never matters.
+public final class KeyedTable<Value: PayloadValue & Equatable> {
+    public let name: String
+    private(set) var rows: [UInt64: Value] = [:]
+    private var dirty: Set<UInt64> = []
+    /// Set in sparse (time-travel) mode: the value of a key at the checkpoint the replay starts from.
+    var loader: ((UInt64) -> Value?)?
+    private var faulted: Set<UInt64> = []
+
+    init(_ name: String) { self.name = name }
+
+    public var count: Int { rows.count }
+
+    public subscript(key: UInt64) -> Value? {
+        fault(key)
+        return rows[key]
+    }
+
+    /// Changes the row (created from `initial` when missing) and marks it dirty.
+    @inline(__always)
+    func update(_ key: UInt64, initial: @autoclosure () -> Value, _ body: (inout Value) -> Void) {
+        fault(key)
+        body(&rows[key, default: initial()])
+        dirty.insert(key)
+    }
+
+    /// Replaces the row without reading the old one.
+    func set(_ key: UInt64, _ value: Value) {
+        if loader != nil { faulted.insert(key) }
+        rows[key] = value
+        dirty.insert(key)
+    }
+
+    func remove(_ key: UInt64) {
+        if loader != nil { faulted.insert(key) }
+        if rows.removeValue(forKey: key) != nil || loader != nil { dirty.insert(key) }
+    }
+
+    @inline(__always)
+    private func fault(_ key: UInt64) {
+        guard let loader, !faulted.contains(key) else { return }
+        faulted.insert(key)
+        if rows[key] == nil, let v = loader(key) { rows[key] = v }
+    }
+
+    func load(_ key: UInt64, _ value: Value) { rows[key] = value }
+
+    /// The keys changed since the last call, ascending, with their values (nil: deleted).
+    func takeDirty() -> [(UInt64, Value?)] {
+        let keys = dirty.sorted()
+        dirty.removeAll(keepingCapacity: true)
+        return keys.map { ($0, rows[$0]) }
+    }
+
+    public var sortedKeys: [UInt64] { rows.keys.sorted() }
+
+    /// Canonical bytes: name, count, then every row in key order.
+    func writeCanonical(into w: inout ByteWriter) {
+        w.writeString(name)
+        w.writeVarint(UInt64(rows.count))
+        for k in sortedKeys {
+            w.writeVarint(k)
+            rows[k]!.write(to: &w)
+        }
+    }
+}
+
+/// The type-erased face of a table, for persistence.
+protocol AnyKeyedTable: AnyObject {
+    var name: String { get }
+    func takeDirtyEncoded() -> [(UInt64, [UInt8]?)]
+    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]) throws(JournalError)
+    func setLoader(_ loader: @escaping (UInt64) -> [UInt8]?)
+    func writeCanonical(into w: inout ByteWriter)
+    func encodedValue(_ key: UInt64) -> [UInt8]?
+}
+
+extension KeyedTable: AnyKeyedTable {
+    func takeDirtyEncoded() -> [(UInt64, [UInt8]?)] {
+        takeDirty().map { k, v in (k, v.map(Self.encode)) }
+    }
+
+    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]) throws(JournalError) { load(key, try Self.decode(bytes)) }
+
+    func setLoader(_ loader: @escaping (UInt64) -> [UInt8]?) {
+        self.loader = { key in loader(key).flatMap { try? Self.decode($0) } }
+    }
+
+    func encodedValue(_ key: UInt64) -> [UInt8]? { self[key].map(Self.encode) }
+
+    static func encode(_ v: Value) -> [UInt8] {
+        var w = ByteWriter(capacity: 32)
+        v.write(to: &w)
+        return w.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(JournalError) -> Value {
+        try bytes.withBytes { (raw) throws(JournalError) in
+            var r = ByteReader(raw)
+            return try Value.read(from: &r)
+        }
+    }
+}

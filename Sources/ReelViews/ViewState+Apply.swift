@@ -1,0 +1,212 @@
+import ReelDomain
+import ReelJournal
+
+extension ViewState {
+    func applyCatalogue(_ event: ReelEvent) {
+        switch event {
+        case .userRegistered(let e, _):
+            users.set(e.user, CatalogueUser(handle: e.handle, region: e.region, erased: false))
+        case .userProfileChanged(let e, _):
+            users.update(e.user, initial: CatalogueUser()) {
+                $0.handle = e.handle
+                $0.region = e.region
+            }
+        case .userErased(let e):
+            users.update(e.user, initial: CatalogueUser()) { $0 = CatalogueUser(handle: "", region: $0.region, erased: true) }
+            creators.remove(e.user)
+        case .creatorProfileUpdated(let e):
+            creators.set(e.creator, CatalogueCreator(name: e.name, bio: e.bio))
+        case .sessionStarted(let e):
+            sessions.set(e.session, SessionInfo(viewer: e.viewer, region: UInt32(ViewKey.region(e.region))))
+        case .sessionEnded(let e):
+            sessions.remove(e.session)
+        case .uploadStarted(let e):
+            videos.set(e.video, CatalogueVideo(status: UInt32(VideoStatus.uploading.rawValue), creator: e.creator))
+        case .uploadCompleted(let e):
+            videos.update(e.video, initial: CatalogueVideo()) {
+                $0.status = UInt32(VideoStatus.processing.rawValue)
+                $0.creator = e.creator
+                $0.caption = e.caption
+                $0.hashtags = e.hashtags
+                $0.sound = e.sound
+                $0.source = e.source
+            }
+            for tag in e.hashtags { hashtagNames.set(ViewKey.hashtag(tag), Label(name: tag)) }
+        case .processingSucceeded(let e):
+            videos.update(e.video, initial: CatalogueVideo()) {
+                $0.status = UInt32(VideoStatus.ready.rawValue)
+                $0.durationMillis = e.durationMillis
+                $0.renditions = e.renditions
+                if e.sound != 0 { $0.sound = e.sound }
+            }
+        case .processingFailed(let e): setStatus(e.video, .failed)
+        case .published(let e):
+            videos.update(e.video, initial: CatalogueVideo()) {
+                $0.status = UInt32(VideoStatus.published.rawValue)
+                $0.publishedAt = e.occurredAt
+            }
+        case .rejected(let e): setStatus(e.video, .rejected)
+        case .removed(let e): setStatus(e.video, .removed)
+        default: return
+        }
+        onCatalogueChange?(event)
+    }
+
+    private func setStatus(_ video: UInt64, _ status: VideoStatus) {
+        videos.update(video, initial: CatalogueVideo()) { $0.status = UInt32(status.rawValue) }
+    }
+
+    func applyCounters(_ event: ReelEvent) {
+        switch event {
+        case .watched(let e):
+            let firstWatch = !(seen[e.viewer]?.watched.contains(e.video) ?? false)
+            videoCounters.update(e.video, initial: VideoCounters()) {
+                $0.plays += 1
+                if e.completed { $0.completions += 1 }
+                if firstWatch { $0.uniqueViewers += 1 }
+                if e.durationMillis > 0 { $0.watchFractionSum += Double(e.watchMillis) / Double(e.durationMillis) }
+            }
+        case .skipped(let e):
+            videoCounters.update(e.video, initial: VideoCounters()) {
+                $0.plays += 1
+                if e.durationMillis > 0 { $0.watchFractionSum += Double(e.watchedMillis) / Double(e.durationMillis) }
+            }
+        case .liked(let e):
+            videoCounters.update(e.video, initial: VideoCounters()) { $0.likes += 1 }
+            personCounters.update(e.creator, initial: PersonCounters()) { $0.totalLikes += 1 }
+        case .unliked(let e):
+            videoCounters.update(e.video, initial: VideoCounters()) { $0.likes = $0.likes > 0 ? $0.likes - 1 : 0 }
+            personCounters.update(e.creator, initial: PersonCounters()) { $0.totalLikes = $0.totalLikes > 0 ? $0.totalLikes - 1 : 0 }
+        case .shared(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.shares += 1 }
+        case .saved(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.saves += 1 }
+        case .commented(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.comments += 1 }
+        case .commentDeleted(let e):
+            videoCounters.update(e.video, initial: VideoCounters()) { $0.comments = $0.comments > 0 ? $0.comments - 1 : 0 }
+        case .notInterested(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.notInterested += 1 }
+        case .followed(let e):
+            // The social graph (applied after counters) tells whether this is a new edge.
+            guard !(following[e.user]?.contains(e.creator) ?? false) else { return }
+            personCounters.update(e.creator, initial: PersonCounters()) { $0.followers += 1 }
+            personCounters.update(e.user, initial: PersonCounters()) { $0.following += 1 }
+        case .unfollowed(let e): dropFollowCounts(user: e.user, creator: e.creator)
+        case .blocked(let e): dropFollowCounts(user: e.user, creator: e.creator)
+        case .userErased(let e):
+            for creator in following[e.user]?.ids ?? [] { dropFollowCounts(user: e.user, creator: creator) }
+        default: return
+        }
+    }
+
+    private func dropFollowCounts(user: UInt64, creator: UInt64) {
+        guard following[user]?.contains(creator) ?? false else { return }
+        personCounters.update(creator, initial: PersonCounters()) { $0.followers -= 1 }
+        personCounters.update(user, initial: PersonCounters()) { $0.following -= 1 }
+    }
+
+    /// Interest signals: positive for watch fraction, completion, loops, likes, shares and saves; negative for
+    /// quick skips and "not interested". Each goes to the video's hashtags, creator and sound.
+    func applyInterest(_ event: ReelEvent) {
+        let viewer: UInt64
+        let video: UInt64
+        let signal: Float
+        let t = event.occurredAt.milliseconds
+        switch event {
+        case .sessionStarted(let e):
+            sessionInterest.remove(e.viewer)
+            return
+        case .userErased(let e):
+            longTermInterest.remove(e.user)
+            sessionInterest.remove(e.user)
+            return
+        case .watched(let e):
+            viewer = e.viewer
+            video = e.video
+            let fraction = e.durationMillis == 0 ? 0 : min(1, Float(e.watchMillis) / Float(e.durationMillis))
+            signal = fraction + (e.completed ? 0.5 : 0) + 0.3 * Float(min(e.loops, 5))
+        case .skipped(let e):
+            viewer = e.viewer
+            video = e.video
+            let quick = e.watchedMillis < 2000 || (e.durationMillis > 0 && e.watchedMillis * 5 < e.durationMillis)
+            guard quick else { return }
+            signal = -0.5
+        case .liked(let e): (viewer, video, signal) = (e.viewer, e.video, 1)
+        case .shared(let e): (viewer, video, signal) = (e.viewer, e.video, 1.5)
+        case .saved(let e): (viewer, video, signal) = (e.viewer, e.video, 1)
+        case .notInterested(let e): (viewer, video, signal) = (e.viewer, e.video, -2)
+        default: return
+        }
+        guard let v = videos[video] else { return }
+        var features: [UInt64] = v.hashtags.map { ViewKey.feature(.hashtag, ViewKey.hashtag($0)) }
+        features.append(ViewKey.feature(.creator, v.creator))
+        if v.sound != 0 { features.append(ViewKey.feature(.sound, v.sound)) }
+        longTermInterest.update(viewer, initial: InterestProfile()) { p in
+            for f in features { p.add(f, signal, atMillis: t, halfLifeMillis: Self.longTermHalfLifeMillis) }
+        }
+        sessionInterest.update(viewer, initial: InterestProfile()) { p in
+            for f in features { p.add(f, signal, atMillis: t, halfLifeMillis: Self.sessionHalfLifeMillis) }
+        }
+    }
+
+    func applySeen(_ event: ReelEvent) {
+        switch event {
+        case .watched(let e): seen.update(e.viewer, initial: SeenVideos()) { $0.watched.insert(e.video) }
+        case .skipped(let e): seen.update(e.viewer, initial: SeenVideos()) { $0.watched.insert(e.video) }
+        case .feedServed(let e):
+            seen.update(e.viewer, initial: SeenVideos()) { s in for item in e.items { s.served.insert(item.video) } }
+        case .userErased(let e): seen.remove(e.user)
+        default: return
+        }
+    }
+
+    /// Trending weights: a play counts its watch fraction, a like 2, a share 4, a save 2, a comment 2.
+    func applyTrending(_ event: ReelEvent) {
+        let session: UInt64
+        let video: UInt64
+        let weight: Double
+        switch event {
+        case .watched(let e):
+            (session, video) = (e.session, e.video)
+            weight = e.durationMillis == 0 ? 0 : min(2, Double(e.watchMillis) / Double(e.durationMillis))
+        case .skipped(let e): (session, video, weight) = (e.session, e.video, 0.05)
+        case .liked(let e): (session, video, weight) = (e.session, e.video, 2)
+        case .shared(let e): (session, video, weight) = (e.session, e.video, 4)
+        case .saved(let e): (session, video, weight) = (e.session, e.video, 2)
+        case .commented(let e): (session, video, weight) = (e.session, e.video, 2)
+        default: return
+        }
+        guard weight > 0, let v = videos[video] else { return }
+        let region = UInt16(truncatingIfNeeded: sessions[session]?.region ?? 0)
+        let t = event.occurredAt.milliseconds
+        // Every region's score also feeds the global one (region 0).
+        for r in region == 0 ? [UInt16(0)] : [region, 0] {
+            trendingVideos.update(ViewKey.regional(r, video), initial: DecayedScore()) { $0.add(weight, atMillis: t) }
+            for tag in v.hashtags {
+                trendingHashtags.update(ViewKey.regional(r, ViewKey.hashtag(tag)), initial: DecayedScore()) { $0.add(weight, atMillis: t) }
+            }
+            if v.sound != 0 {
+                trendingSounds.update(ViewKey.regional(r, v.sound), initial: DecayedScore()) { $0.add(weight, atMillis: t) }
+            }
+        }
+    }
+
+    func applySocial(_ event: ReelEvent) {
+        switch event {
+        case .followed(let e):
+            following.update(e.user, initial: IDList()) { $0.insert(e.creator) }
+            followers.update(e.creator, initial: IDList()) { $0.insert(e.user) }
+        case .unfollowed(let e):
+            following.update(e.user, initial: IDList()) { $0.remove(e.creator) }
+            followers.update(e.creator, initial: IDList()) { $0.remove(e.user) }
+        case .blocked(let e):
+            blocked.update(e.user, initial: IDList()) { $0.insert(e.creator) }
+            following.update(e.user, initial: IDList()) { $0.remove(e.creator) }
+            followers.update(e.creator, initial: IDList()) { $0.remove(e.user) }
+        case .userErased(let e):
+            // An erased person leaves no trace in others' lists (their own audience list goes with them).
+            for creator in following[e.user]?.ids ?? [] { followers.update(creator, initial: IDList()) { $0.remove(e.user) } }
+            following.remove(e.user)
+            blocked.remove(e.user)
+        default: return
+        }
+    }
+}
+

@@ -1,0 +1,103 @@
+import ReelDomain
+import ReelJournal
+
+/// Every view's tables, folded by one ordered pipeline: each event is applied to every view in a fixed order
+/// (catalogue, counters, interest, seen, trending, social graph, search) before the next event, so views that
+/// read another view (interest reads the catalogue) see it exactly as a rebuild would.
+public final class ViewState {
+    // Catalogue: what other entities consult.
+    public let videos = KeyedTable<CatalogueVideo>("catalogue.video")
+    public let users = KeyedTable<CatalogueUser>("catalogue.user")
+    public let creators = KeyedTable<CatalogueCreator>("catalogue.creator")
+    public let hashtagNames = KeyedTable<Label>("catalogue.hashtag")
+    public let sessions = KeyedTable<SessionInfo>("catalogue.session")
+    // Counters.
+    public let videoCounters = KeyedTable<VideoCounters>("counters.video")
+    public let personCounters = KeyedTable<PersonCounters>("counters.person")
+    // Interest.
+    public let longTermInterest = KeyedTable<InterestProfile>("interest.longTerm")
+    public let sessionInterest = KeyedTable<InterestProfile>("interest.session")
+    // Seen.
+    public let seen = KeyedTable<SeenVideos>("seen")
+    // Trending, keyed by `ViewKey.regional(region, id)`.
+    public let trendingVideos = KeyedTable<DecayedScore>("trending.video")
+    public let trendingHashtags = KeyedTable<DecayedScore>("trending.hashtag")
+    public let trendingSounds = KeyedTable<DecayedScore>("trending.sound")
+    // Social graph.
+    public let followers = KeyedTable<IDList>("social.followers")
+    public let following = KeyedTable<IDList>("social.following")
+    public let blocked = KeyedTable<IDList>("social.blocked")
+    /// Search (nil in per-key time travel, which never asks it).
+    let search: SearchIndex?
+    /// Called for catalogue changes, so the lock-free lookup that actors read stays current.
+    var onCatalogueChange: ((ReelEvent) -> Void)?
+
+    /// Half-lives of the interest profiles.
+    public static let longTermHalfLifeMillis: Double = 14 * 86_400_000
+    public static let sessionHalfLifeMillis: Double = 3_600_000
+
+    init(search: SearchIndex?) { self.search = search }
+
+    /// Every table, in the fixed order of persistence and canonical serialisation.
+    var tables: [any AnyKeyedTable] {
+        [
+            videos, users, creators, hashtagNames, sessions, videoCounters, personCounters, longTermInterest, sessionInterest,
+            seen, trendingVideos, trendingHashtags, trendingSounds, followers, following, blocked,
+        ]
+    }
+
+    func table(named name: String) -> (any AnyKeyedTable)? { tables.first { $0.name == name } }
+
+    /// Applies one event to every view, in order.
+    func apply(_ event: ReelEvent) {
+        applyCatalogue(event)
+        applyCounters(event)
+        applyInterest(event)
+        applySeen(event)
+        applyTrending(event)
+        applySocial(event)
+        search?.apply(event, state: self)
+    }
+
+    /// The ids an event is about, for time travel's relevance filter.
+    static func subjects(_ event: ReelEvent) -> (person: UInt64?, video: UInt64?, creator: UInt64?, session: UInt64?) {
+        switch event {
+        case .userRegistered(let e, _): (e.user, nil, e.user, nil)
+        case .userProfileChanged(let e, _): (e.user, nil, e.user, nil)
+        case .userErased(let e): (e.user, nil, e.user, nil)
+        case .followed(let e): (e.user, nil, e.creator, e.session)
+        case .unfollowed(let e): (e.user, nil, e.creator, e.session)
+        case .blocked(let e): (e.user, nil, e.creator, e.session)
+        case .sessionStarted(let e): (e.viewer, nil, nil, e.session)
+        case .sessionEnded(let e): (e.viewer, nil, nil, e.session)
+        case .feedServed(let e): (e.viewer, nil, nil, e.session)
+        case .watched(let e): (e.viewer, e.video, nil, e.session)
+        case .skipped(let e): (e.viewer, e.video, nil, e.session)
+        case .liked(let e): (e.viewer, e.video, e.creator, e.session)
+        case .unliked(let e): (e.viewer, e.video, e.creator, e.session)
+        case .shared(let e): (e.viewer, e.video, e.creator, e.session)
+        case .saved(let e): (e.viewer, e.video, e.creator, e.session)
+        case .commented(let e): (e.viewer, e.video, nil, e.session)
+        case .commentDeleted(let e): (e.viewer, e.video, nil, e.session)
+        case .notInterested(let e): (e.viewer, e.video, e.creator, e.session)
+        case .uploadStarted(let e): (nil, e.video, e.creator, nil)
+        case .uploadCompleted(let e): (nil, e.video, e.creator, nil)
+        case .processingSucceeded(let e): (nil, e.video, nil, nil)
+        case .processingFailed(let e): (nil, e.video, nil, nil)
+        case .published(let e): (nil, e.video, nil, nil)
+        case .rejected(let e): (nil, e.video, nil, nil)
+        case .removed(let e): (nil, e.video, nil, nil)
+        case .creatorProfileUpdated(let e): (e.creator, nil, e.creator, nil)
+        }
+    }
+
+    /// Events every per-key replay applies whatever the key: they set up what other views read.
+    static func isStructural(_ event: ReelEvent) -> Bool {
+        switch event {
+        case .sessionStarted, .sessionEnded, .uploadStarted, .uploadCompleted, .processingSucceeded, .processingFailed,
+            .published, .rejected, .removed, .userRegistered, .userProfileChanged, .userErased, .creatorProfileUpdated:
+            true
+        default: false
+        }
+    }
+}

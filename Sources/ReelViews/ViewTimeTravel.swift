@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import ReelDomain
+import ReelJournal
+
+/// Views at past moments.
+///
+/// Per key (one video's counters, one user's interest, one creator's followers at time T): start from the
+/// newest checkpoint at or before the moment, fault in only the rows the replay touches from the checkpoint
+/// history, and replay the journal from that checkpoint to the moment applying only the events about the key
+/// plus the structural ones (sessions, video lifecycle, accounts) that other views read. The cost is bounded by
+/// the checkpoint interval, not by the journal's length. Whole views: `rebuild(to:)` folds from zero.
+public struct ViewTimeTravel {
+    public let journal: Journal
+    /// The live store's file, whose history answers per-key questions (nil: replay from zero).
+    public let storePath: String?
+
+    public init(journal: Journal, storePath: String?) {
+        self.journal = journal
+        self.storePath = storePath
+    }
+
+    /// What the key is: which ids of an event make it relevant.
+    enum KeySpace { case video, person, session, regionalVideo, catalogue, everything }
+
+    static func keySpace(of table: String) -> KeySpace {
+        switch table {
+        case "catalogue.video", "counters.video": .video
+        case "catalogue.user", "catalogue.creator", "counters.person", "interest.longTerm", "interest.session", "seen",
+            "social.followers", "social.following", "social.blocked":
+            .person
+        case "catalogue.session": .session
+        case "trending.video": .regionalVideo
+        case "catalogue.hashtag": .catalogue
+        default: .everything
+        }
+    }
+
+    /// The row of `table` for `key` once every event at or before `position` was folded (JSON), or nil.
+    public func value(table: String, key: UInt64, atPosition position: UInt64) throws -> JSONValue? {
+        guard ViewStore.tableNames.contains(table) else {
+            throw JournalError(.invalidArgument, "unknown view table \"\(table)\"; known: \(ViewStore.tableNames.joined(separator: ", "))")
+        }
+        let end = min(position &+ 1, journal.nextPosition)
+        let state = ViewState(search: nil)
+        var start: UInt64 = 0
+        if let storePath, FileManager.default.fileExists(atPath: storePath) {
+            var config = Configuration()
+            config.readonly = true
+            let db = try DatabaseQueue(path: storePath, configuration: config)
+            start = try db.read { db in
+                UInt64(try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM checkpoint_log WHERE position <= ?", arguments: [Int64(end)]) ?? 0)
+            }
+            let checkpoint = Int64(start)
+            for t in state.tables {
+                let name = t.name
+                t.setLoader { key in
+                    try? db.read { db -> [UInt8]? in
+                        let row = try Row.fetchOne(
+                            db, sql: "SELECT value FROM view_history WHERE tbl = ? AND key = ? AND position <= ? ORDER BY position DESC LIMIT 1",
+                            arguments: [name, Int64(bitPattern: key), checkpoint])
+                        return (row?[0] as Data?).map { Array($0) }
+                    }
+                }
+            }
+        }
+        let space = Self.keySpace(of: table)
+        var cursor = journal.events(from: start, to: end, decryptPersonal: false)
+        while var recorded = try cursor.next() {
+            try EventCatalog.upcasters.upcast(&recorded)
+            guard let e = try ReelEvent.decode(recorded) else { continue }
+            if ViewState.isStructural(e) || Self.isAbout(e, key: key, space) { state.apply(e) }
+        }
+        guard let t = state.table(named: table), let bytes = t.encodedValue(key) else { return nil }
+        return ViewStore.render(table: table, bytes)
+    }
+
+    static func isAbout(_ e: ReelEvent, key: UInt64, _ space: KeySpace) -> Bool {
+        let s = ViewState.subjects(e)
+        switch space {
+        case .video: return s.video == key
+        case .person: return s.person == key || s.creator == key
+        case .session: return s.session == key
+        case .regionalVideo: return s.video == key & 0xFFFF_FFFF_FFFF
+        case .catalogue: return false
+        case .everything: return true
+        }
+    }
+
+    /// Every view rebuilt from zero to just after `position`, in memory.
+    public func rebuild(toPosition position: UInt64) throws -> ViewStore {
+        let store = try ViewStore(path: nil)
+        var cursor = journal.events(from: 0, to: min(position &+ 1, journal.nextPosition), decryptPersonal: true)
+        var chunk: [RecordedEvent] = []
+        while let e = try cursor.next() {
+            chunk.append(e)
+            if chunk.count == 4096 {
+                try store.apply(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        try store.apply(chunk)
+        return store
+    }
+}
