@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "reel",
             dependencies: [
-                "ReelJournal", "ReelDomain", "ReelWorkloads",
+                "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

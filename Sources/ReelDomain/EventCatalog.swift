@@ -3,7 +3,7 @@ import ReelJournal
 /// Every domain event type this code knows, with the upcasters that bring old versions to the current one.
 /// Used to render events (dump, audit) and by replay.
 public enum EventCatalog {
-    public static let types: [any DomainEvent.Type] = [VideoWatched.self, UserRegistered.self, SessionStarted.self]
+    public static let types: [any DomainEvent.Type] = ReelEvent.types
 
     /// Upcasters from older payload versions. Empty while every type is at version 1; a new version adds its
     /// step here and a golden journal of the old version keeps proving it.

@@ -69,3 +69,30 @@ public enum JSONValue: Sendable, Hashable {
         s += "\""
     }
 }
+
+extension JSONValue {
+    /// Any value as JSON through `Mirror`, in declaration order: entity states for audits. Payload values use
+    /// their own JSON; enums with payloads render as `{case: payload}`.
+    public static func reflecting(_ value: Any) -> JSONValue {
+        if let v = value as? any PayloadValue { return v.json }
+        let m = Mirror(reflecting: value)
+        switch m.displayStyle {
+        case .optional:
+            guard let child = m.children.first else { return .null }
+            return reflecting(child.value)
+        case .collection, .set:
+            return .array(m.children.map { reflecting($0.value) })
+        case .dictionary:
+            return .array(m.children.map { reflecting($0.value) })
+        case .tuple:
+            return .object(m.children.enumerated().map { i, c in (c.label.map { $0.hasPrefix(".") ? "\(i)" : $0 } ?? "\(i)", reflecting(c.value)) })
+        case .enum:
+            guard let child = m.children.first else { return .string(String(describing: value)) }
+            return .object([(child.label ?? "case", reflecting(child.value))])
+        case .struct, .class:
+            return .object(m.children.compactMap { c in c.label.map { ($0, reflecting(c.value)) } })
+        default:
+            return .string(String(describing: value))
+        }
+    }
+}

@@ -9,6 +9,13 @@ struct DataDirectoryOptions: ParsableArguments {
 
     var journalDirectory: String { "\(dataDir)/journal" }
     var keyStorePath: String { "\(dataDir)/keys.sqlite" }
+    var snapshotPath: String { "\(dataDir)/snapshots.sqlite" }
+    var viewStorePath: String { "\(dataDir)/views.sqlite" }
+
+    /// The snapshot store, if the data directory has one.
+    func openSnapshots() throws -> SnapshotStore? {
+        PosixFileSystem().fileExists(snapshotPath) ? try SnapshotStore(path: snapshotPath) : nil
+    }
 
     /// Opens the journal read-only (no lock, so it works while a server runs), with the key store if present.
     func openForReading() throws -> Journal {

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelRuntime
+import ReelViews
+
+/// Time-travel audits: an entity or a view row at a moment, the changes between two moments, and the digest
+/// of every view rebuilt from zero (to compare processes and machines).
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "What the system knew at a moment: entities, views, changes.",
+        subcommands: [Entity.self, View.self, Diff.self, Rebuild.self])
+
+    /// `--at` as a journal position: the last event recorded at or before a time, or `#123` for a position.
+    static func position(_ text: String?, journal: Journal) throws -> UInt64? {
+        guard let text else { return journal.nextPosition == 0 ? nil : journal.nextPosition - 1 }
+        if text.hasPrefix("#") {
+            guard let p = UInt64(text.dropFirst()) else { throw ValidationError("'\(text)': a position is # followed by a number") }
+            return p
+        }
+        return journal.lastPosition(atOrBefore: try parseTime(text, option: "--at"))
+    }
+
+    /// `user:7`, `session:3`, `video:12`, `creator:5` or `kind:id` numerically.
+    static func stream(_ text: String) throws -> StreamID {
+        let names: [String: UInt16] = ["user": StreamKind.user, "session": StreamKind.session, "video": StreamKind.video, "creator": StreamKind.creator]
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let id = UInt64(parts[1]), let kind = names[String(parts[0])] ?? UInt16(parts[0]) else {
+            throw ValidationError("'\(text)' is not a stream: use user:ID, session:ID, video:ID or creator:ID")
+        }
+        return StreamID(kind: kind, id: id)
+    }
+
+    struct Entity: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "An entity's state at a moment, as JSON.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument(help: "The entity: user:ID, session:ID, video:ID or creator:ID.") var stream: String
+        @Option(help: "The moment: ISO-8601, Unix seconds, or #position (default: now).") var at: String?
+
+        func run() throws {
+            let j = try data.openForReading()
+            let s = try AuditCommand.stream(stream)
+            let snapshots = try data.openSnapshots()
+            guard let p = try AuditCommand.position(at, journal: j) else {
+                print(JSONValue.object([("stream", .string(stream)), ("exists", .bool(false))]).rendered)
+                return
+            }
+            func render<E: EventSourcedEntity>(_: E.Type) throws -> JSONValue {
+                let (state, version) = try EntityTimeTravel<E>(journal: j, snapshots: snapshots, upcast: EventCatalog.upcast).state(of: s.id, atPosition: p)
+                return .object([("stream", .string(stream)), ("position", .uint(p)), ("version", .uint(version)), ("state", .reflecting(state))])
+            }
+            print(try DomainEntities.dispatch(kind: s.kind, render: { try render($0) }).rendered)
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Which events changed an entity between two moments, with the state after each.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument(help: "The entity: user:ID, session:ID, video:ID or creator:ID.") var stream: String
+        @Option(help: "From this moment (exclusive; default: the beginning).") var from: String?
+        @Option(help: "To this moment (inclusive; default: now).") var to: String?
+
+        func run() throws {
+            let j = try data.openForReading()
+            let s = try AuditCommand.stream(stream)
+            let snapshots = try data.openSnapshots()
+            let fromPosition = try from.flatMap { try AuditCommand.position($0, journal: j) }
+            guard let toPosition = try AuditCommand.position(to, journal: j) else { return }
+            func render<E: EventSourcedEntity>(_: E.Type) throws -> JSONValue {
+                let changes = try EntityTimeTravel<E>(journal: j, snapshots: snapshots, upcast: EventCatalog.upcast)
+                    .changes(of: s.id, fromPosition: fromPosition, toPosition: toPosition)
+                return .array(try changes.map { c in
+                    .object([("event", try EventCatalog.json(c.event)), ("changed", Self.changed(.reflecting(c.before), .reflecting(c.after)))])
+                })
+            }
+            for line in try DomainEntities.dispatch(kind: s.kind, render: { try render($0) }).arrayItems { print(line.rendered) }
+        }
+
+        /// The fields whose value differs, with the new value.
+        static func changed(_ before: JSONValue, _ after: JSONValue) -> JSONValue {
+            guard case .object(let b) = before, case .object(let a) = after else { return after }
+            let old = Dictionary(b, uniquingKeysWith: { x, _ in x })
+            return .object(a.filter { k, v in old[k].map { $0 != v } ?? true })
+        }
+    }
+
+    struct View: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One view row at a moment, e.g. `counters.video 42`, `interest.longTerm 7`, `social.followers 3`.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument(help: "The view table (\(ViewStore.tableNames.joined(separator: ", "))).") var table: String
+        @Argument(help: "The key: a video, user, creator or session id (trending.video: REGION:VIDEO).") var key: String
+        @Option(help: "The moment: ISO-8601, Unix seconds, or #position (default: now).") var at: String?
+
+        func run() throws {
+            let j = try data.openForReading()
+            let k: UInt64
+            let parts = key.split(separator: ":")
+            if parts.count == 2, let id = UInt64(parts[1]) {
+                k = ViewKey.regional(ViewKey.region(String(parts[0])), id)
+            } else if let id = UInt64(key) {
+                k = id
+            } else {
+                throw ValidationError("'\(key)' is not a key: use a number (or REGION:VIDEO for trending.video)")
+            }
+            guard let p = try AuditCommand.position(at, journal: j) else {
+                print("null")
+                return
+            }
+            let value = try ViewTimeTravel(journal: j, storePath: data.viewStorePath).value(table: table, key: k, atPosition: p)
+            print(JSONValue.object([("table", .string(table)), ("key", .uint(k)), ("position", .uint(p)), ("value", value ?? .null)]).rendered)
+        }
+    }
+
+    struct Rebuild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild every view from position zero (in memory) and print the canonical state's SHA-256.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "Rebuild to this moment (default: now).") var at: String?
+
+        func run() throws {
+            let j = try data.openForReading()
+            let p = try AuditCommand.position(at, journal: j)
+            let started = Date()
+            let store = try ViewTimeTravel(journal: j, storePath: nil).rebuild(toPosition: p ?? 0)
+            if p == nil { try store.apply([]) }
+            print(
+                JSONValue.object([
+                    ("position", .uint(store.nextPosition)), ("digest", .string(try store.digest())),
+                    ("seconds", .double(Date().timeIntervalSince(started))),
+                ]).rendered)
+        }
+    }
+}
+
+extension JSONValue {
+    var arrayItems: [JSONValue] {
+        if case .array(let a) = self { return a }
+        return [self]
+    }
+}
