@@ -58,6 +58,13 @@ let package = Package(
             ],
             resources: []
         ),
+        .testTarget(
+            name: "ReelRuntimeTests",
+            dependencies: [
+                "ReelJournal", "ReelRuntime", "ReelDomain", "ReelViews", "ReelWorkloads", "ReelTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
     ],
     swiftLanguageModes: [.v6]

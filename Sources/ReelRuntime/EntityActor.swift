@@ -93,6 +93,14 @@ public actor EntityActor<E: EventSourcedEntity> {
 
     private var lastDurable: (position: UInt64, recordedAt: Timestamp)?
 
+    func adopt(state: E.State, version: UInt64) {
+        self.state = state
+        self.version = version
+        snapshotSequence = version
+        activated = true
+        host.reportSize(self, bytes: E.residentBytes(state))
+    }
+
     private func prepare() async throws {
         if passivated { throw Passivated() }
         if !activated { try activate() }

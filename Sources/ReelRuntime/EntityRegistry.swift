@@ -105,6 +105,14 @@ public final class EntityRegistry<E: EventSourcedEntity>: Sendable {
         }
     }
 
+    /// Installs an already-folded state as a resident entity without reading the journal: for warm starts
+    /// from bulk-loaded snapshots and for measuring memory. `version` must be the stream's durable version.
+    public func preload(id: UInt64, state: E.State, version: UInt64) async {
+        let a = EntityActor(id: id, host: host)
+        await a.adopt(state: state, version: version)
+        shard(id).actors.withLock { $0[id] = a }
+    }
+
     public var residentCount: Int { shards.reduce(0) { n, s in n + s.actors.withLock { $0.count } } }
     public var residentBytes: Int { host.residentBytes.load(ordering: .relaxed) }
 

@@ -20,7 +20,7 @@ public protocol Projection: AnyObject, SendableMetatype {
 public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
     public struct Policy: Sendable {
         /// Checkpoint after this many events...
-        public var checkpointEvents: UInt64 = 100_000
+        public var checkpointEvents: UInt64 = 50_000
         /// ... or this long after the last checkpoint, whichever comes first.
         public var checkpointInterval: Duration = .seconds(5)
         /// Events folded per lock hold (queries wait at most this much work).

@@ -37,7 +37,8 @@ import Testing
         do {
             try await j.append([watch(2)], to: .session(1), expected: .exact(5))
             Issue.record("expected a conflict")
-        } catch let e as JournalError {
+        } catch {
+            let e = error
             #expect(e.code == .wrongExpectedVersion)
             #expect(e.message.contains("version 2"))
         }

@@ -164,7 +164,8 @@ import Testing
         do {
             try await j.append((0..<50).map { watch(UInt64(100 + $0)) }, to: .session(1))
             Issue.record("expected disk full")
-        } catch let e as JournalError {
+        } catch {
+            let e = error
             #expect(e.code == .diskFull)
         }
         #expect(j.nextPosition == 20)

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelRuntime
+import ReelViews
+import ReelWorkloads
+
+struct ViewsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "views", abstract: "Rebuild every view from zero on the simulated event mix; per-key time travel.")
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Session events after the catalogue.") var events: Int = 2_000_000
+    @Option(help: "Per-key time-travel queries to time.") var queries: Int = 300
+    @Option(help: "Scratch directory (default: a new one under /tmp).") var scratch: String?
+
+    func run() async throws {
+        let scratch = try makeScratch(scratch)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var config = JournalConfiguration(directory: "\(scratch)/journal")
+        config.durability = .noSyncUnsafe
+        let journal = try Journal.open(config)
+        let workload = DomainWorkload()
+        log("writing the catalogue and \(events) session events")
+        try await workload.write(to: journal, sessionEvents: events)
+        let total = journal.nextPosition
+
+        // In memory: the fold alone.
+        log("rebuilding \(total) events in memory")
+        let memory = try ViewStore(path: nil)
+        var start = monotonicSeconds()
+        try ProjectionRunner(journal: journal, projection: memory, policy: Self.noCheckpoints).catchUp()
+        let memorySeconds = monotonicSeconds() - start
+
+        // On disk, checkpointing as a live store does (so time travel has its history).
+        log("rebuilding \(total) events into views.sqlite with checkpoints")
+        let path = "\(scratch)/views.sqlite"
+        let disk = try ViewStore(path: path)
+        start = monotonicSeconds()
+        let runner = ProjectionRunner(journal: journal, projection: disk)
+        try runner.catchUp()
+        try runner.checkpoint()
+        let diskSeconds = monotonicSeconds() - start
+        let identical = try memory.canonicalBytes() == disk.canonicalBytes()
+
+        log("\(queries) per-key time-travel queries")
+        let travel = ViewTimeTravel(journal: journal, storePath: path)
+        var g = SplitMix64(seed: 11)
+        var latencies: [Double] = []
+        let tables = ["counters.video", "interest.longTerm", "counters.person", "social.followers", "seen"]
+        for i in 0..<queries {
+            let table = tables[i % tables.count]
+            let key = table == "counters.video" ? 1 + g.next() % 50 : 1 + g.next() % UInt64(table == "social.followers" ? workload.creators : workload.users)
+            let position = g.next() % total
+            let t = monotonicSeconds()
+            _ = try travel.value(table: table, key: key, atPosition: position)
+            latencies.append((monotonicSeconds() - t) * 1000)
+        }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        print(
+            JSONValue.object([
+                ("events", .uint(total)),
+                ("projectionEventsPerSecond", .double(Double(total) / diskSeconds)),
+                ("projectionEventsPerSecondInMemory", .double(Double(total) / memorySeconds)),
+                ("rebuiltEqualsInMemory", .bool(identical)),
+                ("perKeyTimeTravelP50Millis", .double(quantile(latencies, 0.5))),
+                ("perKeyTimeTravelP99Millis", .double(quantile(latencies, 0.99))),
+                ("viewStoreBytes", .int(Int64(bytes))),
+            ]).rendered)
+    }
+
+    static var noCheckpoints: ProjectionRunner<ViewStore>.Policy {
+        var p = ProjectionRunner<ViewStore>.Policy()
+        p.checkpointEvents = .max
+        p.checkpointInterval = .seconds(1_000_000)
+        return p
+    }
+}

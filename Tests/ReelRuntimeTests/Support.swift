@@ -1,0 +1,95 @@
+import Foundation
+import ReelJournal
+import ReelRuntime
+
+func temporaryDirectory(_ name: String = #function) -> String {
+    let safe = name.filter { $0.isLetter || $0.isNumber }
+    let dir = NSTemporaryDirectory() + "reel-test-\(safe)-\(UUID().uuidString.prefix(8))"
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func cleanup(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
+
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+func reelExecutable() -> String? {
+    for config in ["debug", "release"] {
+        let p = "\(packageRoot)/.build/\(config)/reel"
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return nil
+}
+
+/// Runs `reel` with arguments and returns its standard output.
+func runReel(_ arguments: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: reelExecutable()!)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// A bank account: the smallest entity with an invariant that stale state would break (never below zero).
+enum Account: EventSourcedEntity {
+    static let kind: UInt16 = 900
+    struct State: Sendable, Equatable {
+        var balance: Int64 = 0
+    }
+    enum Command: Sendable {
+        case deposit(Int64)
+        case withdraw(Int64)
+    }
+    enum Event: EntityEvent, Equatable {
+        case deposited(Int64)
+        case withdrew(Int64)
+
+        func newEvent(metadata: EventMetadata) -> NewEvent {
+            var w = ByteWriter()
+            switch self {
+            case .deposited(let n): w.writeZigzag(n); return NewEvent(type: "test.deposited", metadata: metadata, payload: w.bytes)
+            case .withdrew(let n): w.writeZigzag(n); return NewEvent(type: "test.withdrew", metadata: metadata, payload: w.bytes)
+            }
+        }
+        static func decode(_ r: RecordedEvent) throws(JournalError) -> Event? {
+            let n = try r.payload.withBytes { (raw) throws(JournalError) -> Int64 in
+                var reader = ByteReader(raw)
+                return try reader.readZigzag()
+            }
+            switch r.type {
+            case "test.deposited": return .deposited(n)
+            case "test.withdrew": return .withdrew(n)
+            default: return nil
+            }
+        }
+    }
+    typealias Context = Void
+    static func initialState(id: UInt64) -> State { State() }
+    static func decide(_ c: Command, state: State, context: Void) throws(CommandRejected) -> [Event] {
+        switch c {
+        case .deposit(let n): return [.deposited(n)]
+        case .withdraw(let n):
+            guard state.balance >= n else { throw CommandRejected("insufficientFunds", "balance \(state.balance) is below \(n)") }
+            return [.withdrew(n)]
+        }
+    }
+    static func evolve(_ s: inout State, with e: Event) {
+        switch e {
+        case .deposited(let n): s.balance += n
+        case .withdrew(let n): s.balance -= n
+        }
+    }
+    static let stateVersion: UInt16 = 1
+    static func encode(_ s: State, into w: inout ByteWriter) { w.writeZigzag(s.balance) }
+    static func decode(_ r: inout ByteReader) throws(JournalError) -> State { State(balance: try r.readZigzag()) }
+    static func residentBytes(_ s: State) -> Int { 8 }
+}
