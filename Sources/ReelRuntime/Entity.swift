@@ -47,12 +47,13 @@ public protocol EventSourcedEntity: Sendable {
     static func decode(_ r: inout ByteReader) throws(JournalError) -> State
     /// Approximate bytes the state holds in memory, for the registry's memory budget.
     static func residentBytes(_ state: State) -> Int
-    /// The metadata recorded with the events a command produces (actor, correlation).
-    static func metadata(for command: Command) -> EventMetadata
+    /// The metadata recorded with the events a command produces (actor, correlation), from the command and
+    /// the state it was decided against.
+    static func metadata(for command: Command, state: State) -> EventMetadata
 }
 
 extension EventSourcedEntity {
-    public static func metadata(for command: Command) -> EventMetadata { EventMetadata() }
+    public static func metadata(for command: Command, state: State) -> EventMetadata { EventMetadata() }
 
     /// The state after folding `events` into `state` (the pure, value-returning form of `evolve`).
     public static func evolved(_ state: State, with events: [Event]) -> State {

@@ -48,11 +48,11 @@ public actor EntityActor<E: EventSourcedEntity> {
             let events = try E.decide(command, state: state, context: host.context)
             if events.isEmpty { return CommandReceipt(version: version, firstPosition: nil, eventCount: 0) }
             let expected = version
+            let metadata = E.metadata(for: command, state: state)
             if durable == nil { durable = (state, version) }
             for e in events { E.evolve(&state, with: e) }
             version += UInt64(events.count)
             inFlight.append((version, events))
-            let metadata = E.metadata(for: command)
             let write = StreamWrite(
                 stream: stream, expected: expected == 0 ? .noStream : .exact(expected),
                 events: events.map { $0.newEvent(metadata: metadata) })
