@@ -146,6 +146,7 @@ public final class EntityRegistry<E: EventSourcedEntity>: Sendable {
         for s in shards { s.actors.withLock { for a in $0.values { candidates.append((a.lastUse.load(ordering: .relaxed), a)) } } }
         var victims: [EntityActor<E>] = []
         victims += candidates.filter { now &- $0.use > idleNanos }.map(\.actor)
+        let idleSet = Set(victims.map { ObjectIdentifier($0) })
         let overCount = candidates.count - host.policy.maxResidentEntities
         if overCount > 0 || residentBytes > host.policy.maxResidentBytes {
             // Evict down to 90 % of the budget so the sort is paid rarely.
@@ -153,7 +154,8 @@ public final class EntityRegistry<E: EventSourcedEntity>: Sendable {
             let byCount = max(0, candidates.count - host.policy.maxResidentEntities * 9 / 10)
             let average = max(1, residentBytes / max(1, candidates.count))
             let byBytes = max(0, (residentBytes - host.policy.maxResidentBytes * 9 / 10) / average)
-            victims += candidates.prefix(max(byCount, byBytes)).map(\.actor)
+            // Entities already leaving as idle count towards the budget and are not passivated twice.
+            victims += candidates.prefix(max(byCount, byBytes)).map(\.actor).filter { !idleSet.contains(ObjectIdentifier($0)) }
         }
         return await passivate(victims)
     }

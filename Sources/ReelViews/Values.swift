@@ -144,15 +144,7 @@ public struct IDList: PayloadValue, Hashable {
         return found
     }
 
-    private func index(_ id: UInt64) -> (Int, found: Bool) {
-        var lo = 0
-        var hi = ids.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if ids[mid] < id { lo = mid + 1 } else { hi = mid }
-        }
-        return (lo, lo < ids.count && ids[lo] == id)
-    }
+    private func index(_ id: UInt64) -> (Int, found: Bool) { ids.sortedIndex(of: id) }
 
     /// Delta-encoded: ascending ids cost a byte or two each.
     public static func read(from r: inout ByteReader) throws(JournalError) -> IDList {

@@ -54,7 +54,7 @@ public final class StaticLookup: DomainLookup {
 
 extension Array where Element == UInt64 {
     /// The index of `value` in a sorted array, or where it would be inserted.
-    func sortedIndex(of value: UInt64) -> (index: Int, found: Bool) {
+    public func sortedIndex(of value: UInt64) -> (index: Int, found: Bool) {
         var lo = 0, hi = count
         while lo < hi {
             let mid = (lo + hi) / 2
