@@ -7,7 +7,9 @@ let package = Package(
     products: [
         .library(name: "ReelJournal", targets: ["ReelJournal"]),
         .library(name: "ReelDomain", targets: ["ReelDomain"]),
-        .executable(name: "reel", targets: ["reel"]),
+        /// The embeddable engine: what a host server depends on.
+        .library(name: "Reel", targets: ["Reel"]),
+        .executable(name: "reel", targets: ["ReelCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -15,6 +17,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -42,10 +49,28 @@ let package = Package(
         ),
         .target(name: "ReelWorkloads", dependencies: ["ReelDomain", "ReelJournal"]),
         .target(name: "ReelTesting", dependencies: ["ReelJournal"]),
-        .executableTarget(
-            name: "reel",
+        .target(
+            name: "Reel",
             dependencies: [
-                "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews",
+                "ReelJournal", "ReelDomain", "ReelRuntime", "ReelViews",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        /// The small host in the getting-started article: compiled in CI so the example stays true.
+        .executableTarget(
+            name: "ExampleHost",
+            dependencies: ["Reel", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/ExampleHost"
+        ),
+        .executableTarget(
+            name: "ReelCLI",
+            dependencies: [
+                "Reel", "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -66,6 +91,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
+        /// Uses only the public `Reel` API, as a host would (plus the test file system for fault injection).
+        .testTarget(name: "ReelEngineTests", dependencies: ["Reel", "ReelTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,6 +39,7 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
     // Guarded by `lock`.
     private var stopping = false
     private var failure: (any Error)?
+    private var checkpointFailure: (any Error)?
     private var lastCheckpointPosition: UInt64
     private var lastCheckpointTime = ContinuousClock.now
     private var thread: Thread?
@@ -103,7 +104,23 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
         let due =
             projection.nextPosition - lastCheckpointPosition >= policy.checkpointEvents
             || ContinuousClock.now - lastCheckpointTime >= policy.checkpointInterval
-        if due { try checkpointLocked(recordedAt: events.last!.recordedAt) }
+        guard due else { return }
+        // A checkpoint that fails (a full disk) is retried an interval later while folding goes on: the
+        // state in memory stays right, and a crash meanwhile only means more events to fold on restart.
+        do {
+            try checkpointLocked(recordedAt: events.last!.recordedAt)
+        } catch {
+            if checkpointFailure == nil { logger.warning("checkpoint failed; folding on and retrying", metadata: ["error": "\(error)"]) }
+            checkpointFailure = error
+            lastCheckpointTime = ContinuousClock.now
+        }
+    }
+
+    /// Why the last checkpoint failed, until one succeeds again.
+    public var checkpointError: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return checkpointFailure
     }
 
     /// Checkpoints now (for shutdown and tests).
@@ -116,6 +133,8 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
 
     private func checkpointLocked(recordedAt: Timestamp) throws {
         try projection.checkpoint(recordedAt: recordedAt)
+        if checkpointFailure != nil { logger.notice("checkpoint succeeded again") }
+        checkpointFailure = nil
         lastCheckpointPosition = projection.nextPosition
         lastCheckpointTime = ContinuousClock.now
     }

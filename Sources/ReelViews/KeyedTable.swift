@@ -78,6 +78,8 @@ protocol AnyKeyedTable: AnyObject {
     func takeDirtyEncoded() -> [(UInt64, [UInt8]?)]
     func loadEncoded(_ key: UInt64, _ bytes: [UInt8]) throws(JournalError)
     func setLoader(_ loader: @escaping (UInt64) -> [UInt8]?)
+    /// Marks rows dirty again after a checkpoint that took them failed.
+    func markDirty(_ keys: [UInt64])
     func writeCanonical(into w: inout ByteWriter)
     func encodedValue(_ key: UInt64) -> [UInt8]?
 }
@@ -86,6 +88,8 @@ extension KeyedTable: AnyKeyedTable {
     func takeDirtyEncoded() -> [(UInt64, [UInt8]?)] {
         takeDirty().map { k, v in (k, v.map(Self.encode)) }
     }
+
+    func markDirty(_ keys: [UInt64]) { dirty.formUnion(keys) }
 
     func loadEncoded(_ key: UInt64, _ bytes: [UInt8]) throws(JournalError) { load(key, try Self.decode(bytes)) }
 

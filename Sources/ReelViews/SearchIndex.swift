@@ -98,7 +98,13 @@ final class SearchIndex {
             case .retitle(let title): try retitle.execute(arguments: [title, p.rowid])
             }
         }
+    }
+
+    /// The transaction that flushed (and maybe purged) committed: forget what it wrote. Until then a failed
+    /// commit (a full disk) leaves the changes pending for the next try.
+    func didCommit(purged: Bool) {
         pending.removeAll(keepingCapacity: true)
+        if purged { needsPurge = false }
     }
 
     /// After an erasure: merge the FTS5 segments so deleted terms are gone, not just marked deleted (with
@@ -106,7 +112,6 @@ final class SearchIndex {
     func purgeIfNeeded(_ db: Database) throws -> Bool {
         guard needsPurge else { return false }
         try db.execute(sql: "INSERT INTO search(search) VALUES ('optimize')")
-        needsPurge = false
         return true
     }
 

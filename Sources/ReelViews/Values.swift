@@ -209,3 +209,7 @@ public struct Label: MirroredFields, Hashable {
     public static func read(from r: inout ByteReader) throws(JournalError) -> Label { Label(name: try r.get()) }
     public func write(to w: inout ByteWriter) { w.put(name) }
 }
+
+// All-zero counters for modules outside this one (the synthesized initialisers are internal).
+extension VideoCounters { public static var zero: VideoCounters { VideoCounters() } }
+extension PersonCounters { public static var zero: PersonCounters { PersonCounters() } }

@@ -80,15 +80,32 @@ public final class ViewStore: Projection {
         }
     }
 
+    /// A failed checkpoint (a full disk) changes nothing on disk and leaves every change pending, so the
+    /// next one writes it: the rows taken for writing are marked dirty again.
     public func checkpoint(recordedAt: Timestamp) throws {
         var purged = false
+        var taken: [(any AnyKeyedTable, [UInt64])] = []
+        do {
+            try write(recordedAt: recordedAt, purged: &purged, taken: &taken)
+        } catch {
+            for (table, keys) in taken { table.markDirty(keys) }
+            throw error
+        }
+        state.search?.didCommit(purged: purged)
+        // Old page images of erased data may still sit in the write-ahead log: fold it in and truncate it.
+        if purged { try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
+    }
+
+    private func write(recordedAt: Timestamp, purged: inout Bool, taken: inout [(any AnyKeyedTable, [UInt64])]) throws {
         try db.write { db in
             let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO view_row VALUES (?, ?, ?)")
             let delete = try db.cachedStatement(sql: "DELETE FROM view_row WHERE tbl = ? AND key = ?")
             let history = try db.cachedStatement(sql: "INSERT OR REPLACE INTO view_history VALUES (?, ?, ?, ?)")
             let position = Int64(bitPattern: nextPosition)
             for t in state.tables {
-                for (key, value) in t.takeDirtyEncoded() {
+                let dirty = t.takeDirtyEncoded()
+                taken.append((t, dirty.map(\.0)))
+                for (key, value) in dirty {
                     let k = Int64(bitPattern: key)
                     if let value {
                         try upsert.execute(arguments: [t.name, k, Data(value)])
@@ -103,14 +120,13 @@ public final class ViewStore: Projection {
             try db.execute(sql: "INSERT OR REPLACE INTO checkpoint_log VALUES (?, ?)", arguments: [position, recordedAt.microseconds])
             try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'nextPosition'", arguments: [position])
         }
-        // Old page images of erased data may still sit in the write-ahead log: fold it in and truncate it.
-        if purged { try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
     }
 
     /// Writes pending search changes so a query sees them (outside a checkpoint: idempotent upserts).
     func flushSearch() throws {
         guard let search = state.search, search.hasPending else { return }
         try db.write { db in try search.flush(db) }
+        search.didCommit(purged: false)
     }
 
     /// The canonical serialised state: every table's rows in key order, then the search index's rows and

@@ -1,6 +1,9 @@
 import ArgumentParser
+import Foundation
+import Reel
 import ReelDomain
 import ReelJournal
+import Synchronization
 
 /// The `--data-dir` option every command that touches stored data takes.
 struct DataDirectoryOptions: ParsableArguments {
@@ -17,8 +20,16 @@ struct DataDirectoryOptions: ParsableArguments {
         PosixFileSystem().fileExists(snapshotPath) ? try SnapshotStore(path: snapshotPath) : nil
     }
 
+    /// Tells (on standard error) when an engine holds the directory: what follows reads it read-only.
+    func noteIfInUse() {
+        if let pid = DataDirectoryLock.holder(of: dataDir) {
+            FileHandle.standardError.write(Data("note: \(dataDir) is in use by process \(pid); reading it read-only\n".utf8))
+        }
+    }
+
     /// Opens the journal read-only (no lock, so it works while a server runs), with the key store if present.
     func openForReading() throws -> Journal {
+        noteIfInUse()
         var config = JournalConfiguration(directory: journalDirectory)
         config.readOnly = true
         if PosixFileSystem().fileExists(keyStorePath) { config.cipher = try KeyStore(path: keyStorePath) }
@@ -28,13 +39,22 @@ struct DataDirectoryOptions: ParsableArguments {
         return try Journal.open(config)
     }
 
+    /// Opens the journal for appending, holding the data directory's lock for as long as the journal lives;
+    /// refuses (naming the holder) when an engine or another tool has it.
     func openForWriting(durability: Durability = .syncEachCommit) throws -> Journal {
-        try PosixFileSystem().createDirectory(dataDir)
+        let lock: DataDirectoryLock
+        do { lock = try DataDirectoryLock.acquire(directory: dataDir) } catch { throw ValidationError("\(error.message); this command writes, so it will not run") }
+        DataDirectoryOptions.heldLocks.withLock { $0.append(lock) }
         var config = JournalConfiguration(directory: journalDirectory)
         config.durability = durability
         config.cipher = try KeyStore(path: keyStorePath)
         return try Journal.open(config)
     }
+}
+
+extension DataDirectoryOptions {
+    /// Locks taken by this process, kept until it exits (the kernel releases them then).
+    static let heldLocks = Mutex<[DataDirectoryLock]>([])
 }
 
 /// Parses a time argument: ISO-8601 or Unix seconds.

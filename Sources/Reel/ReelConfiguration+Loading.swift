@@ -1,0 +1,163 @@
+import Configuration
+import Foundation
+import SystemPackage
+
+/// A configuration value that is missing its mark: wrong type, out of range, or an unreadable file.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// The key at fault (`journal.segmentSizeBytes`), or the file.
+    public var key: String
+    public var message: String
+    public var description: String { "configuration \(key): \(message)" }
+}
+
+extension ReelConfiguration {
+    /// One configuration key: where it lives in the struct, its meaning, and the range it must be in.
+    public struct Field: Sendable {
+        public enum Kind: String, Sendable { case int, string }
+        public let key: String
+        public let kind: Kind
+        public let help: String
+        let range: ClosedRange<Int>?
+        let read: @Sendable (ReelConfiguration) -> String
+        let write: @Sendable (inout ReelConfiguration, String) -> Void
+
+        /// This key's value in a configuration.
+        public func value(in configuration: ReelConfiguration) -> String { read(configuration) }
+
+        static func int(
+            _ key: String, _ path: WritableKeyPath<ReelConfiguration, Int> & Sendable, _ range: ClosedRange<Int>, _ help: String
+        ) -> Field {
+            Field(key: key, kind: .int, help: help, range: range, read: { String($0[keyPath: path]) },
+                  write: { $0[keyPath: path] = Int($1)! })
+        }
+        static func string(_ key: String, _ path: WritableKeyPath<ReelConfiguration, String> & Sendable, _ help: String) -> Field {
+            Field(key: key, kind: .string, help: help, range: nil, read: { $0[keyPath: path] }, write: { $0[keyPath: path] = $1 })
+        }
+    }
+
+    /// Every key, in the order `reel config print` shows them. Environment variables are the key upper-cased
+    /// with `REEL_` in front and `_` between words: `journal.segmentSizeBytes` is `REEL_JOURNAL_SEGMENT_SIZE_BYTES`.
+    public static let fields: [Field] = [
+        .string("dataDirectory", \.dataDirectory, "The data directory (journal, snapshots, keys, views, blobs)."),
+        .int("journal.segmentSizeBytes", \.journal.segmentSizeBytes, (1 << 16)...(1 << 30), "Seal a segment at this size."),
+        .int("journal.syncIntervalMillis", \.journal.syncIntervalMillis, 0...10_000,
+             "0: sync every commit before acknowledging; above 0: sync in the background at this interval."),
+        .int("journal.compressionLevel", \.journal.compressionLevel, 0...19, "zstd level for batches (0: none)."),
+        .int("journal.maxBatchEvents", \.journal.maxBatchEvents, 1...65_536, "Events per compressed batch."),
+        .int("snapshots.everyEvents", \.snapshots.everyEvents, 1...1_000_000, "Snapshot an entity after this many events."),
+        .int("actors.idleTimeoutSeconds", \.actors.idleTimeoutSeconds, 1...86_400 * 7, "Passivate entities idle this long."),
+        .int("actors.maxResidentEntities", \.actors.maxResidentEntities, 1...1_000_000_000, "Resident entities per kind."),
+        .int("actors.maxResidentBytes", \.actors.maxResidentBytes, (1 << 16)...Int.max, "Resident state bytes per kind."),
+        .int("actors.maintenanceIntervalSeconds", \.actors.maintenanceIntervalSeconds, 1...3_600, "How often to passivate."),
+        .int("views.checkpointEvents", \.views.checkpointEvents, 1...100_000_000, "Checkpoint views after this many events."),
+        .int("views.checkpointIntervalSeconds", \.views.checkpointIntervalSeconds, 1...3_600, "... or after this long."),
+        .int("views.readYourWritesTimeoutMillis", \.views.readYourWritesTimeoutMillis, 0...60_000,
+             "How long catalogue-changing commands wait for views to include them."),
+        .int("media.maxUploadBytes", \.media.maxUploadBytes, 1...(1 << 40), "The largest upload accepted."),
+        .int("media.maxDurationSeconds", \.media.maxDurationSeconds, 1...3_600, "The longest video accepted."),
+        .int("recommender.defaultPageSize", \.recommender.defaultPageSize, 1...100, "Feed items when not asked."),
+        .int("recommender.maxPageSize", \.recommender.maxPageSize, 1...500, "The most feed items per request."),
+        .string("server.host", \.server.host, "The address the HTTP server binds."),
+        .int("server.port", \.server.port, 0...65_535, "The HTTP port."),
+    ]
+
+    /// Reads every key from `reader` (missing keys keep their defaults). A value of the wrong type or out of
+    /// range is an error naming the key, never silently replaced by the default.
+    public init(reader: ConfigReader) throws(ConfigurationError) {
+        self.init()
+        for field in Self.fields {
+            let key = ConfigKey(field.key)
+            let text = reader.string(forKey: key) ?? reader.int(forKey: key).map(String.init)
+            guard let text else {
+                if reader.double(forKey: key) != nil || reader.bool(forKey: key) != nil {
+                    throw ConfigurationError(key: field.key, message: "expected \(field.kind == .int ? "an integer" : "a string")")
+                }
+                continue
+            }
+            if field.kind == .int {
+                guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw ConfigurationError(key: field.key, message: "\"\(text)\" is not an integer")
+                }
+                if let range = field.range, !range.contains(value) {
+                    throw ConfigurationError(key: field.key, message: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+                }
+                field.write(&self, String(value))
+            } else {
+                guard !text.isEmpty else { throw ConfigurationError(key: field.key, message: "must not be empty") }
+                field.write(&self, text)
+            }
+        }
+        if recommender.defaultPageSize > recommender.maxPageSize {
+            throw ConfigurationError(key: "recommender.defaultPageSize", message: "is above recommender.maxPageSize (\(recommender.maxPageSize))")
+        }
+    }
+
+    /// The effective configuration: environment variables (`REEL_*`) over the JSON `file` (if given) over the
+    /// defaults. A missing file is an error; so is a key of the wrong type or out of range.
+    public static func load(file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment)
+        async throws(ConfigurationError) -> ReelConfiguration
+    {
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "reel")]
+        if let file {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigurationError(key: file, message: "no such configuration file")
+            }
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+            } catch {
+                throw ConfigurationError(key: file, message: "not a valid JSON configuration file (\(error))")
+            }
+        }
+        return try ReelConfiguration(reader: ConfigReader(providers: providers))
+    }
+
+    /// Every key with its effective value, as JSON nested by subsystem (a valid configuration file).
+    public var json: String {
+        var groups: [String: [(String, String)]] = [:]
+        var top: [(String, String)] = []
+        for f in Self.fields {
+            let value = f.kind == .int ? f.read(self) : Self.quoted(f.read(self))
+            let parts = f.key.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2 { groups[parts[0], default: []].append((parts[1], value)) } else { top.append((f.key, value)) }
+        }
+        var lines = top.map { "  \(Self.quoted($0.0)): \($0.1)" }
+        var order: [String] = []
+        for f in Self.fields where f.key.contains(".") {
+            let g = String(f.key.split(separator: ".")[0])
+            if !order.contains(g) { order.append(g) }
+        }
+        for g in order {
+            let inner = groups[g]!.map { "    \(Self.quoted($0.0)): \($0.1)" }.joined(separator: ",\n")
+            lines.append("  \(Self.quoted(g)): {\n\(inner)\n  }")
+        }
+        return "{\n" + lines.joined(separator: ",\n") + "\n}"
+    }
+
+    /// The environment variable that sets a key.
+    public static func environmentName(of key: String) -> String {
+        var out = "REEL"
+        for part in key.split(separator: ".") {
+            out += "_"
+            var previousLower = false
+            for c in part {
+                if c.isUppercase && previousLower { out += "_" }
+                out += c.uppercased()
+                previousLower = c.isLowercase
+            }
+        }
+        return out
+    }
+
+    private static func quoted(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
+    }
+}

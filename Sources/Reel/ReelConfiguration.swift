@@ -1,0 +1,97 @@
+import ReelJournal
+
+/// Everything an engine needs to know, with a documented default for every value: `ReelConfiguration()` is a
+/// working single-node setup on `./reel-data`. Nested per subsystem; load it from a JSON file and `REEL_*`
+/// environment variables with ``ReelConfiguration/load(file:environment:)``.
+///
+/// Every key, its default and meaning is listed in ``ReelConfiguration/fields`` (and by `reel config print`).
+public struct ReelConfiguration: Sendable, Hashable {
+    /// The data directory: journal, snapshots, key store, views and blobs live under it, and one engine at a
+    /// time locks it.
+    public var dataDirectory = "./reel-data"
+    public var journal = JournalSettings()
+    public var snapshots = SnapshotSettings()
+    public var actors = ActorSettings()
+    public var views = ViewSettings()
+    public var media = MediaSettings()
+    public var recommender = RecommenderSettings()
+    public var server = ServerSettings()
+
+    public init(dataDirectory: String = "./reel-data") { self.dataDirectory = dataDirectory }
+
+    public struct JournalSettings: Sendable, Hashable {
+        /// Bytes after which a segment is sealed and a new one started.
+        public var segmentSizeBytes = 16 << 20
+        /// 0: every acknowledged append is on disk (fdatasync). Above 0: appends are acknowledged after `write`
+        /// and synced at this interval; a power failure may lose that much.
+        public var syncIntervalMillis = 0
+        /// zstd level for batches (0 stores them uncompressed).
+        public var compressionLevel = 1
+        /// Events per batch (the unit of compression, checksum and hash chain).
+        public var maxBatchEvents = 256
+        public init() {}
+    }
+
+    public struct SnapshotSettings: Sendable, Hashable {
+        /// An entity is snapshotted after this many events since its previous snapshot, and on passivation.
+        public var everyEvents = 100
+        public init() {}
+    }
+
+    public struct ActorSettings: Sendable, Hashable {
+        /// An entity not used for this long is passivated (snapshotted and dropped from memory).
+        public var idleTimeoutSeconds = 300
+        /// Least recently used entities are passivated above this many resident ones (per entity kind)...
+        public var maxResidentEntities = 1_000_000
+        /// ... or above this many bytes of state (per entity kind).
+        public var maxResidentBytes = 1 << 30
+        /// How often idle and over-budget entities are looked for.
+        public var maintenanceIntervalSeconds = 5
+        public init() {}
+    }
+
+    public struct ViewSettings: Sendable, Hashable {
+        /// Views are checkpointed after this many events...
+        public var checkpointEvents = 50_000
+        /// ... or this long after the previous checkpoint.
+        public var checkpointIntervalSeconds = 5
+        /// Commands that change what other commands check (registration, publishing) wait at most this long for
+        /// the views to include them, so the next command sees them (read your writes).
+        public var readYourWritesTimeoutMillis = 2_000
+        public init() {}
+    }
+
+    public struct MediaSettings: Sendable, Hashable {
+        /// The largest upload accepted.
+        public var maxUploadBytes = 512 << 20
+        /// The longest video accepted.
+        public var maxDurationSeconds = 600
+        public init() {}
+    }
+
+    public struct RecommenderSettings: Sendable, Hashable {
+        /// Items in a feed page when the caller does not say.
+        public var defaultPageSize = 10
+        /// The most items one feed request may ask for.
+        public var maxPageSize = 50
+        public init() {}
+    }
+
+    public struct ServerSettings: Sendable, Hashable {
+        /// The address a host's HTTP server binds.
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public init() {}
+    }
+
+    /// The journal configuration these settings describe, for the journal in `directory`.
+    func journalConfiguration(directory: String, cipher: (any PersonalDataCipher)?) -> JournalConfiguration {
+        var c = JournalConfiguration(directory: directory)
+        c.segmentSize = journal.segmentSizeBytes
+        c.durability = journal.syncIntervalMillis == 0 ? .syncEachCommit : .syncInterval(milliseconds: journal.syncIntervalMillis)
+        c.compressionLevel = Int32(journal.compressionLevel)
+        c.maxBatchEvents = journal.maxBatchEvents
+        c.cipher = cipher
+        return c
+    }
+}

@@ -1,0 +1,95 @@
+import ReelDomain
+import ReelJournal
+import ReelRuntime
+import ReelViews
+
+/// A moment to ask about: now, a journal position, or a time (the last event recorded at or before it).
+public enum Moment: Sendable, Hashable {
+    case now
+    case position(UInt64)
+    case time(Timestamp)
+}
+
+/// The kinds of entity an audit can ask about.
+public enum EntityKind: String, Sendable, CaseIterable {
+    case user, session, video, creator
+
+    var streamKind: UInt16 {
+        switch self {
+        case .user: StreamKind.user
+        case .session: StreamKind.session
+        case .video: StreamKind.video
+        case .creator: StreamKind.creator
+        }
+    }
+}
+
+/// An entity's state as of a moment.
+public struct AuditedState: Sendable, Hashable {
+    /// The journal position the answer is as of.
+    public var position: UInt64
+    /// The entity's version then (0: it did not exist yet).
+    public var version: UInt64
+    public var state: JSONValue
+}
+
+extension ReelEngine {
+    /// The journal position a moment stands for (nil: before the first event).
+    public func position(of moment: Moment) -> UInt64? {
+        switch moment {
+        case .now: journal.nextPosition == 0 ? nil : journal.nextPosition - 1
+        case .position(let p): min(p, journal.nextPosition == 0 ? 0 : journal.nextPosition - 1)
+        case .time(let t): journal.lastPosition(atOrBefore: t)
+        }
+    }
+
+    /// What an entity was at a moment: its newest snapshot at or before it plus the events up to it.
+    public func audit(_ kind: EntityKind, _ id: UInt64, at moment: Moment = .now) throws(ReelError) -> AuditedState {
+        guard let p = position(of: moment) else { return AuditedState(position: 0, version: 0, state: .null) }
+        do {
+            return try DomainEntities.dispatch(kind: kind.streamKind) { type in try audit(type, id, p) }
+        } catch {
+            throw ReelError.from(error)
+        }
+    }
+
+    private func audit<E: EventSourcedEntity>(_: E.Type, _ id: UInt64, _ position: UInt64) throws -> AuditedState {
+        let (state, version) = try EntityTimeTravel<E>(journal: journal, snapshots: snapshotStore, upcast: EventCatalog.upcast)
+            .state(of: id, atPosition: position)
+        return AuditedState(position: position, version: version, state: .reflecting(state))
+    }
+
+    /// One view row at a moment (`counters.video`, `interest.longTerm`, `social.followers`...), or nil when
+    /// the key had none then.
+    public func audit(view table: String, key: UInt64, at moment: Moment = .now) throws(ReelError) -> JSONValue? {
+        guard ViewStore.tableNames.contains(table) else {
+            throw .invalid("unknownView", "no view table \"\(table)\": use one of \(ViewStore.tableNames.joined(separator: ", "))")
+        }
+        guard let p = position(of: moment) else { return nil }
+        do {
+            return try ViewTimeTravel(journal: journal, storePath: Layout(configuration.dataDirectory).views).value(table: table, key: key, atPosition: p)
+        } catch {
+            throw ReelError.from(error)
+        }
+    }
+
+    /// Every feed page served in a session, oldest first, with what each item was chosen by.
+    public func servedFeeds(session: UInt64) throws(ReelError) -> [FeedServed] {
+        do {
+            return try journal.readStream(.session(session)).compactMap { recorded in
+                var r = recorded
+                try EventCatalog.upcasters.upcast(&r)
+                if case .feedServed(let f) = try ReelEvent.decode(r) { return f }
+                return nil
+            }
+        } catch {
+            throw ReelError.from(error)
+        }
+    }
+
+    /// Why a video was shown in a session: each served page that contained it, with the item's source, score
+    /// and features, and the views position, seed, model and build that chose it.
+    public func whyShown(video: UInt64, session: UInt64) throws(ReelError) -> [(feed: FeedServed, item: FeedItem)] {
+        try servedFeeds(session: session).compactMap { f in f.items.first { $0.video == video }.map { (f, $0) } }
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelRuntime
+
+/// Where a viewing session happens; it shapes the feed (regional trending) and is recorded with the session.
+public struct SessionContext: Sendable, Hashable {
+    public var region: String
+    public var language: String
+    public var device: String
+    public var network: String
+    public init(region: String, language: String = "en", device: String = "phone", network: String = "wifi") {
+        self.region = region
+        self.language = language
+        self.device = device
+        self.network = network
+    }
+}
+
+/// What a viewer did with a video in a session.
+public enum Engagement: Sendable, Hashable {
+    case watch(video: UInt64, watchMillis: UInt64, loops: UInt64 = 0, completed: Bool)
+    /// Swiped away after `watchedMillis`.
+    case skip(video: UInt64, watchedMillis: UInt64)
+    case like(video: UInt64)
+    case unlike(video: UInt64)
+    case share(video: UInt64, channel: String)
+    case save(video: UInt64)
+    case deleteComment(video: UInt64, comment: UInt64)
+    case notInterested(video: UInt64)
+}
+
+/// What an upload says about itself.
+public struct VideoMetadata: Sendable, Hashable {
+    public var caption: String
+    public var hashtags: [String]
+    /// The sound the uploader picked (0: the video's own audio becomes a new original sound).
+    public var sound: UInt64
+    /// A duet or stitch names its source video.
+    public var source: UInt64
+    /// "duet", "stitch", or "" for an original.
+    public var sourceKind: String
+    public init(caption: String, hashtags: [String] = [], sound: UInt64 = 0, source: UInt64 = 0, sourceKind: String = "") {
+        self.caption = caption
+        self.hashtags = hashtags
+        self.sound = sound
+        self.source = source
+        self.sourceKind = sourceKind
+    }
+}
+
+/// A durable command's place in the journal.
+public struct Receipt: Sendable, Hashable {
+    /// The entity's version (events in its stream) after the command.
+    public var version: UInt64
+    /// The journal position of the command's last event (nil when it changed nothing).
+    public var position: UInt64?
+}
+
+extension ReelEngine {
+    // MARK: Accounts
+
+    /// Registers a user and returns the new id. Email and display name are personal data: encrypted in the
+    /// journal under the user's key, destroyed by ``eraseUser(_:at:)``.
+    public func registerUser(handle: String, region: String, email: String, displayName: String, at: Timestamp? = nil)
+        async throws(ReelError) -> UInt64
+    {
+        try await withNewID("registerUser", users) { id in .register(handle: handle, region: region, email: email, displayName: displayName, at: at ?? self.now) }
+    }
+
+    public func changeProfile(user: UInt64, handle: String, region: String, email: String?, displayName: String?, at: Timestamp? = nil)
+        async throws(ReelError) -> Receipt
+    {
+        try await run("changeProfile", users, .changeProfile(handle: handle, region: region, email: email, displayName: displayName, at: at ?? now), to: user, waitForViews: true)
+    }
+
+    /// Erases a user: records the erasure, destroys their personal-data key (so every copy of their email and
+    /// name in the journal, backups included, becomes unreadable) and drops their snapshots.
+    public func eraseUser(_ user: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        let receipt = try await run("eraseUser", users, .erase(at: at ?? now), to: user, waitForViews: true)
+        do {
+            try keys.erase(subject: user, at: at ?? now)
+            try snapshotStore.deleteAll(of: .user(user))
+        } catch {
+            throw ReelError.from(error)
+        }
+        return receipt
+    }
+
+    // MARK: Follows
+
+    public func follow(user: UInt64, creator: UInt64, session: UInt64 = 0, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("follow", users, .follow(creator: creator, session: session, at: at ?? now), to: user)
+    }
+
+    public func unfollow(user: UInt64, creator: UInt64, session: UInt64 = 0, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("unfollow", users, .unfollow(creator: creator, session: session, at: at ?? now), to: user)
+    }
+
+    /// Blocks a creator (ending any follow): their videos never appear in this user's feeds.
+    public func block(user: UInt64, creator: UInt64, session: UInt64 = 0, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("block", users, .block(creator: creator, session: session, at: at ?? now), to: user)
+    }
+
+    public func updateCreatorProfile(creator: UInt64, name: String, bio: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("updateCreatorProfile", creators, .updateProfile(name: name, bio: bio, at: at ?? now), to: creator, waitForViews: true)
+    }
+
+    // MARK: Sessions and engagement
+
+    /// Starts a viewing session for a registered user and returns its id.
+    public func startSession(viewer: UInt64, context: SessionContext, at: Timestamp? = nil) async throws(ReelError) -> UInt64 {
+        try await withNewID("startSession", sessions) { _ in
+            .start(viewer: viewer, region: context.region, language: context.language, device: context.device, network: context.network, at: at ?? self.now)
+        }
+    }
+
+    public func endSession(_ session: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("endSession", sessions, .end(at: at ?? now), to: session)
+    }
+
+    /// Records what the session's viewer did with a video. The next feed request of this session sees it.
+    public func engage(session: UInt64, _ engagement: Engagement, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        let t = at ?? now
+        let (name, command): (String, SessionEntity.Command) =
+            switch engagement {
+            case let .watch(video, watchMillis, loops, completed): ("watch", .watch(video: video, watchMillis: watchMillis, loops: loops, completed: completed, at: t))
+            case let .skip(video, watchedMillis): ("skip", .skip(video: video, watchedMillis: watchedMillis, at: t))
+            case let .like(video): ("like", .like(video: video, at: t))
+            case let .unlike(video): ("unlike", .unlike(video: video, at: t))
+            case let .share(video, channel): ("share", .share(video: video, channel: channel, at: t))
+            case let .save(video): ("save", .save(video: video, at: t))
+            case let .deleteComment(video, comment): ("deleteComment", .deleteComment(video: video, commentID: comment, at: t))
+            case let .notInterested(video): ("notInterested", .notInterested(video: video, at: t))
+            }
+        return try await run(name, sessions, command, to: session)
+    }
+
+    /// Posts a comment and returns its id.
+    public func comment(session: UInt64, video: UInt64, text: String, at: Timestamp? = nil) async throws(ReelError) -> UInt64 {
+        let id = ids.next()
+        _ = try await run("comment", sessions, .comment(video: video, commentID: id, text: text, at: at ?? now), to: session)
+        return id
+    }
+
+    // MARK: Videos
+
+    /// Opens an upload for a registered creator and returns the new video's id.
+    public func startUpload(creator: UInt64, byteSize: UInt64, at: Timestamp? = nil) async throws(ReelError) -> UInt64 {
+        guard byteSize > 0, byteSize <= UInt64(configuration.media.maxUploadBytes) else {
+            throw .invalid("uploadTooLarge", "an upload of \(byteSize) bytes is outside 1...\(configuration.media.maxUploadBytes) (media.maxUploadBytes)")
+        }
+        return try await withNewID("startUpload", videos) { _ in .startUpload(creator: creator, byteSize: byteSize, at: at ?? self.now) }
+    }
+
+    /// The upload's bytes are stored (as `blob`): processing can begin.
+    public func completeUpload(video: UInt64, metadata: VideoMetadata, blob: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run(
+            "completeUpload", videos,
+            .completeUpload(caption: metadata.caption, hashtags: metadata.hashtags, sound: metadata.sound, source: metadata.source,
+                            sourceKind: metadata.sourceKind, blob: blob, at: at ?? now), to: video, waitForViews: true)
+    }
+
+    /// Media processing finished: the renditions exist. `matchedSound` (when not 0) is the existing sound the
+    /// audio matched.
+    public func processingSucceeded(video: UInt64, durationMillis: UInt64, renditions: [String], matchedSound: UInt64 = 0, at: Timestamp? = nil)
+        async throws(ReelError) -> Receipt
+    {
+        guard durationMillis <= UInt64(configuration.media.maxDurationSeconds) * 1000 else {
+            throw .invalid("tooLong", "a video of \(durationMillis) ms is longer than \(configuration.media.maxDurationSeconds) s (media.maxDurationSeconds)")
+        }
+        return try await run(
+            "processingSucceeded", videos, .processingSucceeded(durationMillis: durationMillis, renditions: renditions, sound: matchedSound, at: at ?? now),
+            to: video, waitForViews: true)
+    }
+
+    public func processingFailed(video: UInt64, reason: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("processingFailed", videos, .processingFailed(reason: reason, at: at ?? now), to: video, waitForViews: true)
+    }
+
+    public func publish(video: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("publish", videos, .publish(at: at ?? now), to: video, waitForViews: true)
+    }
+
+    /// Moderation said no; the reason is recorded.
+    public func reject(video: UInt64, reason: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("reject", videos, .reject(reason: reason, at: at ?? now), to: video, waitForViews: true)
+    }
+
+    /// Takes a published video down; it leaves every feed.
+    public func remove(video: UInt64, reason: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+        try await run("remove", videos, .remove(reason: reason, at: at ?? now), to: video, waitForViews: true)
+    }
+
+    /// Adds an already-processed video (imports, demos): upload, completion, processing and publication as
+    /// the four events a real upload records, so views and audits cannot tell the difference.
+    public func addPublishedVideo(
+        creator: UInt64, metadata: VideoMetadata, durationMillis: UInt64, renditions: [String] = [], blob: String = "", at: Timestamp? = nil
+    ) async throws(ReelError) -> UInt64 {
+        let id = try await startUpload(creator: creator, byteSize: 1, at: at)
+        _ = try await completeUpload(video: id, metadata: metadata, blob: blob.isEmpty ? "import:\(id)" : blob, at: at)
+        _ = try await processingSucceeded(video: id, durationMillis: durationMillis, renditions: renditions, at: at)
+        _ = try await publish(video: id, at: at)
+        return id
+    }
+
+    // MARK: Plumbing
+
+    /// Sends one command through the gate, with metrics, mapping every failure to a `ReelError`. With
+    /// `waitForViews`, returns once the views include the command (bounded by the configured timeout), so a
+    /// command right after it, validated against the catalogue, sees it.
+    func run<E: EventSourcedEntity>(_ name: String, _ registry: EntityRegistry<E>, _ command: E.Command, to id: UInt64, waitForViews: Bool = false)
+        async throws(ReelError) -> Receipt
+    {
+        guard id != 0 else { throw .invalid("invalidID", "\(E.kind == 1 ? "a user" : "an entity") id must not be 0") }
+        try gate.enter()
+        defer { gate.leave() }
+        let started = ContinuousClock.now
+        do {
+            let r = try await registry.send(command, to: id)
+            metrics.record(command: name, outcome: "ok", started: started)
+            if waitForViews, let p = r.lastPosition { await viewsInclude(p) }
+            return Receipt(version: r.version, position: r.lastPosition)
+        } catch {
+            let e = ReelError.from(error)
+            metrics.record(command: name, outcome: e.category == .failure || e.category == .unavailable ? "failed" : "rejected", started: started)
+            throw e
+        }
+    }
+
+    /// Creates an entity under a fresh id, trying another if the id is taken (after a clock step back).
+    func withNewID<E: EventSourcedEntity>(_ name: String, _ registry: EntityRegistry<E>, _ command: @Sendable (UInt64) -> E.Command)
+        async throws(ReelError) -> UInt64
+    {
+        for _ in 0..<5 {
+            let id = ids.next()
+            do {
+                _ = try await run(name, registry, command(id), to: id, waitForViews: true)
+                return id
+            } catch {
+                if error.code == "alreadyRegistered" || error.code == "alreadyStarted" || error.code == "invalidTransition" {
+                    if try await isTaken(registry, id) { continue }
+                }
+                throw error
+            }
+        }
+        throw ReelError(.failure, "idExhausted", "could not find a free id in 5 tries (is the clock far behind?)")
+    }
+
+    private func isTaken<E: EventSourcedEntity>(_ registry: EntityRegistry<E>, _ id: UInt64) async throws(ReelError) -> Bool {
+        do { return try await registry.state(of: id).version > 0 } catch { throw ReelError.from(error) }
+    }
+
+    /// Waits (asynchronously, bounded) until the views have folded `position`.
+    func viewsInclude(_ position: UInt64) async {
+        let deadline = ContinuousClock.now + .milliseconds(configuration.views.readYourWritesTimeoutMillis)
+        while viewRunner.read({ $0.nextPosition }) <= position {
+            if ContinuousClock.now >= deadline || viewRunner.error != nil {
+                logger.warning("views did not reach position \(position) within \(configuration.views.readYourWritesTimeoutMillis) ms")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+    }
+}

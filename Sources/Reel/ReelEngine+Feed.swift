@@ -1,0 +1,93 @@
+import ReelDomain
+import ReelJournal
+import ReelRuntime
+import ReelViews
+
+/// One feed page as served (and recorded in the journal as `FeedServed`).
+public struct FeedPage: Sendable, Hashable {
+    public var session: UInt64
+    /// The page's number within its session (the session's version when it was served).
+    public var feed: UInt32
+    /// The views' position the page was chosen from: replaying to it rebuilds exactly what was consulted.
+    public var viewsPosition: UInt64
+    public var items: [FeedEntry]
+}
+
+public struct FeedEntry: Sendable, Hashable {
+    public var video: VideoDetails
+    /// Which candidate source chose it ("trending", "trendingGlobal", "fresh").
+    public var source: String
+    public var score: Float
+}
+
+extension ReelEngine {
+    /// The next For You page for a session: unseen, published videos from creators the viewer has not
+    /// blocked, recorded as `FeedServed` before it is returned (so what the viewer saw is always auditable).
+    public func feed(session: UInt64, count: Int? = nil) async throws(ReelError) -> FeedPage {
+        let n = count ?? configuration.recommender.defaultPageSize
+        guard (1...configuration.recommender.maxPageSize).contains(n) else {
+            throw .invalid("invalidCount", "count must be 1...\(configuration.recommender.maxPageSize), got \(n)")
+        }
+        let (s, version): (SessionEntity.State, UInt64)
+        do { (s, version) = try await sessions.state(of: session) } catch { throw ReelError.from(error) }
+        guard s.started else { throw .notFound("unknownSession", "session \(session) has not been started") }
+        let t = now
+        let (position, items) = viewRunner.read { store in
+            (store.nextPosition, TrendingFeed.select(in: store, viewer: s.viewer, region: s.region, exclude: s.recentlyServed, count: n, at: t))
+        }
+        let seed = Self.seed(session: session, version: version)
+        _ = try await run(
+            "feed", sessions,
+            .recordFeed(feed: UInt32(truncatingIfNeeded: version), viewsPosition: position, seed: seed, modelVersion: 0, build: build, items: items, at: t),
+            to: session)
+        let entries = viewRunner.read { store in
+            items.compactMap { i in Self.details(i.video, in: store.state).map { FeedEntry(video: $0, source: i.source, score: i.score) } }
+        }
+        return FeedPage(session: session, feed: UInt32(truncatingIfNeeded: version), viewsPosition: position, items: entries)
+    }
+}
+
+extension ReelEngine {
+    /// A feed's random seed, fixed by the session and its version (SplitMix64's finaliser), so a replay
+    /// draws the same numbers.
+    static func seed(session: UInt64, version: UInt64) -> UInt64 {
+        var z = session &+ version &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The feed until the recommender exists: trending in the viewer's region, then global trending, then the
+/// newest published videos; never one the viewer watched or was served, nor one from a blocked creator.
+/// Deterministic for given views and time (ties go to the smaller id).
+enum TrendingFeed {
+    static func select(in store: ViewStore, viewer: UInt64, region: String, exclude: [UInt64], count: Int, at t: Timestamp) -> [FeedItem] {
+        let state = store.state
+        let seen = state.seen[viewer]
+        let blocked = state.blocked[viewer]
+        let excluded = Set(exclude)
+        var chosen: [FeedItem] = []
+        var taken = Set<UInt64>()
+        func consider(_ video: UInt64, source: String, score: Double) {
+            guard chosen.count < count, !taken.contains(video), !excluded.contains(video), !(seen?.contains(video) ?? false),
+                  let v = state.videos[video], v.videoStatus == .published, !(blocked?.contains(v.creator) ?? false)
+            else { return }
+            taken.insert(video)
+            chosen.append(FeedItem(video: video, source: source, score: Float(score)))
+        }
+        let code = ViewKey.region(region)
+        if code != 0 {
+            for (id, score) in store.trending(state.trendingVideos, region: code, at: t, limit: count * 4) { consider(id, source: "trending", score: score) }
+        }
+        for (id, score) in store.trending(state.trendingVideos, region: 0, at: t, limit: count * 4) { consider(id, source: "trendingGlobal", score: score) }
+        if chosen.count < count {
+            let fresh = state.videos.sortedKeys.compactMap { k -> (UInt64, Int64)? in
+                guard let v = state.videos[k], v.videoStatus == .published else { return nil }
+                return (k, v.publishedAt.microseconds)
+            }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            for (id, _) in fresh where chosen.count < count { consider(id, source: "fresh", score: 0) }
+        }
+        return chosen
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import Logging
+import ReelDomain
+import ReelJournal
+import ReelRuntime
+import ReelViews
+import ServiceLifecycle
+import Synchronization
+
+/// The engine a host embeds: one object that owns a data directory and offers typed commands and queries
+/// for everything the domain does. Create it from a ``ReelConfiguration`` and run it as a swift-service-lifecycle
+/// `Service`; graceful shutdown drains commands in flight, snapshots resident entities, checkpoints the views
+/// and closes the journal.
+///
+/// ```swift
+/// let engine = try ReelEngine(configuration: ReelConfiguration(dataDirectory: "./data"))
+/// let group = ServiceGroup(services: [engine], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
+/// ```
+public final class ReelEngine: Service, Sendable {
+    public let configuration: ReelConfiguration
+    let logger: Logger
+    let clock: any JournalClock
+    let lock: DataDirectoryLock
+    let keys: KeyStore
+    let journal: Journal
+    let snapshotStore: SnapshotStore
+    let snapshots: SnapshotWriter
+    let viewRunner: ProjectionRunner<ViewStore>
+    let users: EntityRegistry<UserEntity>
+    let sessions: EntityRegistry<SessionEntity>
+    let videos: EntityRegistry<VideoEntity>
+    let creators: EntityRegistry<CreatorEntity>
+    let ids: IDGenerator
+    let gate = CommandGate()
+    let metrics = EngineMetrics()
+    let subscriptions = Mutex<[any SubscriptionControl]>([])
+    private let phase = Mutex(Phase.created)
+    /// The journal position views must reach before the engine reports ready.
+    private let readyAt: UInt64
+    private let startedReady = Atomic<Bool>(false)
+    let build: String
+
+    enum Phase: Sendable { case created, running, stopping, stopped }
+
+    /// The files of a data directory.
+    public struct Layout: Sendable {
+        public let directory: String
+        public init(_ directory: String) { self.directory = directory }
+        public var journal: String { "\(directory)/journal" }
+        public var keys: String { "\(directory)/keys.sqlite" }
+        public var snapshots: String { "\(directory)/snapshots.sqlite" }
+        public var views: String { "\(directory)/views.sqlite" }
+        public var blobs: String { "\(directory)/blobs" }
+    }
+
+    /// Opens the data directory (creating it when new), locks it, recovers the journal and loads the views'
+    /// checkpoint. Blocking (recovery reads the journal's tail): call it before starting the service group.
+    public init(
+        configuration: ReelConfiguration, logger: Logger = Logger(label: "reel"), build: String = "dev",
+        clock: any JournalClock = SystemClock()
+    ) throws(ReelError) {
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        self.build = build
+        let layout = Layout(configuration.dataDirectory)
+        let views: ViewStore
+        lock = try DataDirectoryLock.acquire(directory: layout.directory)
+        do {
+            keys = try KeyStore(path: layout.keys)
+            journal = try Journal.open(configuration.journalConfiguration(directory: layout.journal, cipher: keys))
+            if !journal.recovery.isClean { logger.notice("journal recovered: \(journal.recovery)") }
+            snapshotStore = try SnapshotStore(path: layout.snapshots)
+            snapshots = SnapshotWriter(store: snapshotStore)
+            views = try ViewStore(path: layout.views)
+        } catch {
+            throw ReelError.from(error)
+        }
+        var viewPolicy = ProjectionRunner<ViewStore>.Policy()
+        viewPolicy.checkpointEvents = UInt64(configuration.views.checkpointEvents)
+        viewPolicy.checkpointInterval = .seconds(configuration.views.checkpointIntervalSeconds)
+        viewRunner = ProjectionRunner(journal: journal, projection: views, policy: viewPolicy)
+        readyAt = journal.nextPosition
+        var policy = EntityPolicy()
+        policy.snapshotEvery = configuration.snapshots.everyEvents
+        policy.idleTimeout = .seconds(configuration.actors.idleTimeoutSeconds)
+        policy.maxResidentEntities = configuration.actors.maxResidentEntities
+        policy.maxResidentBytes = configuration.actors.maxResidentBytes
+        let lookup: any DomainLookup = views.lookup
+        users = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
+        sessions = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
+        videos = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
+        creators = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
+        ids = IDGenerator(clock: clock)
+        let behind = readyAt - views.nextPosition
+        logger.info(
+            "opened \(layout.directory): journal at position \(readyAt), views at \(views.nextPosition)\(behind > 0 ? " (\(behind) events to fold before ready)" : "")")
+    }
+
+    // MARK: Lifecycle
+
+    /// Runs until graceful shutdown (or cancellation), then shuts down cleanly. Views catch up in the
+    /// background; ``isReady`` turns true once they have folded everything that was in the journal at open.
+    public func run() async throws {
+        guard phase.withLock({ p in
+            guard p == .created else { return false }
+            p = .running
+            return true
+        }) else { throw ReelError(.invalid, "alreadyRunning", "an engine runs once; create a new one to run again") }
+        viewRunner.start()
+        gate.open()
+        for s in subscriptions.withLock({ $0 }) { s.start() }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await self.maintain()
+        } onCancelOrGracefulShutdown: {
+            self.gate.close()
+        }
+        await shutdown()
+    }
+
+    /// The periodic work while running: passivation, readiness, gauges.
+    private func maintain() async {
+        var lastMaintenance = ContinuousClock.now
+        let interval = Duration.seconds(configuration.actors.maintenanceIntervalSeconds)
+        var lastError: String?
+        while !gate.isClosed {
+            try? await Task.sleep(for: .milliseconds(50))
+            _ = isReady
+            if let e = viewRunner.error.map({ "\($0)" }), e != lastError {
+                logger.error("views stopped folding: \(e)")
+                lastError = e
+            }
+            metrics.update(lag: viewRunner.lag, resident: residentCounts)
+            if ContinuousClock.now - lastMaintenance >= interval {
+                lastMaintenance = .now
+                _ = await users.maintain()
+                _ = await sessions.maintain()
+                _ = await videos.maintain()
+                _ = await creators.maintain()
+            }
+        }
+    }
+
+    /// Stops taking commands, waits for those in flight, snapshots every resident entity, checkpoints views and
+    /// subscriptions, and closes the journal. Called by `run` on graceful shutdown; idempotent.
+    public func shutdown() async {
+        let first = phase.withLock { p in
+            defer { p = .stopping }
+            return p != .stopping && p != .stopped
+        }
+        guard first else { return }
+        gate.close()
+        await gate.drained()
+        _ = await users.passivateAll()
+        _ = await sessions.passivateAll()
+        _ = await videos.passivateAll()
+        _ = await creators.passivateAll()
+        snapshots.close()
+        for s in subscriptions.withLock({ $0 }) { s.stop(logger: logger) }
+        do {
+            try viewRunner.stop()
+            try viewRunner.catchUp()
+            try viewRunner.checkpoint()
+        } catch {
+            logger.error("views could not checkpoint at shutdown (they will catch up from the previous one): \(error)")
+        }
+        journal.close()
+        phase.withLock { $0 = .stopped }
+        logger.info("stopped; journal closed at position \(journal.nextPosition)")
+    }
+
+    /// False until the views have folded what the journal held at open (so queries answer from complete
+    /// views), and again once shutdown begins.
+    public var isReady: Bool {
+        guard phase.withLock({ $0 == .running }), !gate.isClosed else { return false }
+        if startedReady.load(ordering: .relaxed) { return true }
+        let folded = viewRunner.read { $0.nextPosition }
+        guard folded >= readyAt else { return false }
+        startedReady.store(true, ordering: .relaxed)
+        logger.info("ready: views caught up to position \(folded)")
+        return true
+    }
+
+    /// A summary for health endpoints and the log.
+    public var status: EngineStatus {
+        EngineStatus(
+            ready: isReady, journalPosition: journal.nextPosition, viewsPosition: viewRunner.read { $0.nextPosition },
+            viewsLag: viewRunner.lag, residentEntities: residentCounts, viewsError: viewRunner.error.map { "\($0)" })
+    }
+
+    var residentCounts: [String: Int] {
+        ["user": users.residentCount, "session": sessions.residentCount, "video": videos.residentCount, "creator": creators.residentCount]
+    }
+
+    var now: Timestamp { clock.now() }
+}
+
+/// What ``ReelEngine/status`` reports.
+public struct EngineStatus: Sendable, Hashable {
+    public var ready: Bool
+    /// The next journal position (events ever written).
+    public var journalPosition: UInt64
+    /// Everything before this position is in the views.
+    public var viewsPosition: UInt64
+    public var viewsLag: UInt64
+    /// Resident entities by kind.
+    public var residentEntities: [String: Int]
+    /// Set when the views stopped folding because of an error.
+    public var viewsError: String?
+}
+
+/// Counts commands in flight so that shutdown can wait for them, and turns new ones away once closed.
+final class CommandGate: Sendable {
+    private struct State {
+        /// Closed until the engine runs, and again once it stops.
+        var closed = true
+        var everOpened = false
+        var inFlight = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    func enter() throws(ReelError) {
+        let ok = state.withLock { s in
+            if s.closed { return false }
+            s.inFlight += 1
+            return true
+        }
+        guard ok else {
+            if state.withLock({ $0.everOpened }) {
+                throw ReelError(.unavailable, "shuttingDown", "the engine is shutting down and takes no new commands")
+            }
+            throw ReelError(.unavailable, "notRunning", "the engine takes commands once it runs (add it to a ServiceGroup, or call run())")
+        }
+    }
+
+    func leave() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.inFlight -= 1
+            guard s.inFlight == 0 else { return [] }
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume() }
+    }
+
+    func close() { state.withLock { $0.closed = true } }
+
+    func open() {
+        state.withLock { s in
+            s.closed = false
+            s.everOpened = true
+        }
+    }
+
+    func drained() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { s -> Bool in
+                if s.inFlight == 0 { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if done { c.resume() }
+        }
+    }
+}

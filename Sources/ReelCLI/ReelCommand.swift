@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct ReelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reel",
+        abstract: "Reel: an event-sourced engine for short-video platforms.",
+        subcommands: [
+            DemoCommand.self, ConfigCommand.self, BackupCommand.self, RestoreCommand.self, AuditCommand.self, JournalCommand.self,
+            BenchCommand.self,
+        ])
+}
