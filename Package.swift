@@ -92,7 +92,12 @@ let package = Package(
         ),
         .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
         /// Uses only the public `Reel` API, as a host would (plus the test file system for fault injection).
-        .testTarget(name: "ReelEngineTests", dependencies: ["Reel", "ReelTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .testTarget(
+            name: "ReelEngineTests",
+            dependencies: [
+                "Reel", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

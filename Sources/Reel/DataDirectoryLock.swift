@@ -1,15 +1,28 @@
 import Foundation
+import Synchronization
 
 /// The exclusive lock one running engine holds on its data directory (`<data-dir>/LOCK`, `flock`), with the
 /// holder's process id written inside so that others can say who has it. The kernel drops the lock when the
 /// process dies, however it dies, so a crash never leaves the directory locked.
 public final class DataDirectoryLock: Sendable {
     public let path: String
-    private let fd: Int32
+    /// -1 once released.
+    private let fd: Mutex<Int32>
 
     private init(path: String, fd: Int32) {
         self.path = path
-        self.fd = fd
+        self.fd = Mutex(fd)
+    }
+
+    /// Gives the directory up (the engine does at the end of shutdown). Idempotent.
+    public func release() {
+        fd.withLock { fd in
+            if fd >= 0 {
+                flock(fd, LOCK_UN)
+                close(fd)
+            }
+            fd = -1
+        }
     }
 
     /// Takes the lock or fails with `.locked`, naming the process that holds it.
@@ -49,8 +62,5 @@ public final class DataDirectoryLock: Sendable {
         return Int32(text) ?? -1
     }
 
-    deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
-    }
+    deinit { release() }
 }

@@ -68,6 +68,7 @@ extension ReelEngine {
         try await withNewID("registerUser", users) { id in .register(handle: handle, region: region, email: email, displayName: displayName, at: at ?? self.now) }
     }
 
+    @discardableResult
     public func changeProfile(user: UInt64, handle: String, region: String, email: String?, displayName: String?, at: Timestamp? = nil)
         async throws(ReelError) -> Receipt
     {
@@ -76,6 +77,7 @@ extension ReelEngine {
 
     /// Erases a user: records the erasure, destroys their personal-data key (so every copy of their email and
     /// name in the journal, backups included, becomes unreadable) and drops their snapshots.
+    @discardableResult
     public func eraseUser(_ user: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         let receipt = try await run("eraseUser", users, .erase(at: at ?? now), to: user, waitForViews: true)
         do {
@@ -89,19 +91,23 @@ extension ReelEngine {
 
     // MARK: Follows
 
+    @discardableResult
     public func follow(user: UInt64, creator: UInt64, session: UInt64 = 0, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("follow", users, .follow(creator: creator, session: session, at: at ?? now), to: user)
     }
 
+    @discardableResult
     public func unfollow(user: UInt64, creator: UInt64, session: UInt64 = 0, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("unfollow", users, .unfollow(creator: creator, session: session, at: at ?? now), to: user)
     }
 
     /// Blocks a creator (ending any follow): their videos never appear in this user's feeds.
+    @discardableResult
     public func block(user: UInt64, creator: UInt64, session: UInt64 = 0, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("block", users, .block(creator: creator, session: session, at: at ?? now), to: user)
     }
 
+    @discardableResult
     public func updateCreatorProfile(creator: UInt64, name: String, bio: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("updateCreatorProfile", creators, .updateProfile(name: name, bio: bio, at: at ?? now), to: creator, waitForViews: true)
     }
@@ -115,11 +121,13 @@ extension ReelEngine {
         }
     }
 
+    @discardableResult
     public func endSession(_ session: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("endSession", sessions, .end(at: at ?? now), to: session)
     }
 
     /// Records what the session's viewer did with a video. The next feed request of this session sees it.
+    @discardableResult
     public func engage(session: UInt64, _ engagement: Engagement, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         let t = at ?? now
         let (name, command): (String, SessionEntity.Command) =
@@ -154,6 +162,7 @@ extension ReelEngine {
     }
 
     /// The upload's bytes are stored (as `blob`): processing can begin.
+    @discardableResult
     public func completeUpload(video: UInt64, metadata: VideoMetadata, blob: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run(
             "completeUpload", videos,
@@ -163,6 +172,7 @@ extension ReelEngine {
 
     /// Media processing finished: the renditions exist. `matchedSound` (when not 0) is the existing sound the
     /// audio matched.
+    @discardableResult
     public func processingSucceeded(video: UInt64, durationMillis: UInt64, renditions: [String], matchedSound: UInt64 = 0, at: Timestamp? = nil)
         async throws(ReelError) -> Receipt
     {
@@ -174,20 +184,24 @@ extension ReelEngine {
             to: video, waitForViews: true)
     }
 
+    @discardableResult
     public func processingFailed(video: UInt64, reason: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("processingFailed", videos, .processingFailed(reason: reason, at: at ?? now), to: video, waitForViews: true)
     }
 
+    @discardableResult
     public func publish(video: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("publish", videos, .publish(at: at ?? now), to: video, waitForViews: true)
     }
 
     /// Moderation said no; the reason is recorded.
+    @discardableResult
     public func reject(video: UInt64, reason: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("reject", videos, .reject(reason: reason, at: at ?? now), to: video, waitForViews: true)
     }
 
     /// Takes a published video down; it leaves every feed.
+    @discardableResult
     public func remove(video: UInt64, reason: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
         try await run("remove", videos, .remove(reason: reason, at: at ?? now), to: video, waitForViews: true)
     }

@@ -166,6 +166,7 @@ public final class ReelEngine: Service, Sendable {
             logger.error("views could not checkpoint at shutdown (they will catch up from the previous one): \(error)")
         }
         journal.close()
+        lock.release()
         phase.withLock { $0 = .stopped }
         logger.info("stopped; journal closed at position \(journal.nextPosition)")
     }

@@ -60,10 +60,12 @@ public final class Journal: Sendable {
         writer?.join()
     }
 
-    /// Stops taking appends, commits what is queued, syncs and stops the writer thread. Idempotent.
+    /// Stops taking appends, commits what is queued, syncs, stops the writer thread and releases the
+    /// directory's lock. Idempotent.
     public func close() {
         queue.close()
         writer?.join()
+        (lockToken as? FileLock)?.release()
     }
 
     /// The position the next appended event will get; every position below it is committed and readable.

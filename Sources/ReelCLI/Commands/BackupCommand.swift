@@ -15,7 +15,7 @@ struct BackupCommand: ParsableCommand {
             print("backed up \(m.journalNextPosition) events, \(m.files.count) files, \(m.files.reduce(0) { $0 + $1.bytes }) bytes to \(destination)")
             print("journal head \(m.journalHeadHash)")
         } catch {
-            throw ValidationError(error.description)
+            throw CLIError(error.description)
         }
     }
 }
@@ -34,7 +34,7 @@ struct RestoreCommand: ParsableCommand {
             print("\(checkOnly ? "verified" : "restored") \(m.files.count) files, journal of \(m.journalNextPosition) events, head \(m.journalHeadHash)")
             if !checkOnly { print("data directory: \(data.dataDir)") }
         } catch {
-            throw ValidationError(error.description)
+            throw CLIError(error.description)
         }
     }
 }

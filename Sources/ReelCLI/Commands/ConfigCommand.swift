@@ -15,7 +15,7 @@ struct ConfigCommand: AsyncParsableCommand {
             do {
                 print(try await ReelConfiguration.load(file: config).json)
             } catch {
-                throw ValidationError(error.description)
+                throw CLIError(error.description)
             }
         }
     }

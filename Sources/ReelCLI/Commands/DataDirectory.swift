@@ -43,7 +43,7 @@ struct DataDirectoryOptions: ParsableArguments {
     /// refuses (naming the holder) when an engine or another tool has it.
     func openForWriting(durability: Durability = .syncEachCommit) throws -> Journal {
         let lock: DataDirectoryLock
-        do { lock = try DataDirectoryLock.acquire(directory: dataDir) } catch { throw ValidationError("\(error.message); this command writes, so it will not run") }
+        do { lock = try DataDirectoryLock.acquire(directory: dataDir) } catch { throw CLIError("\(error.message); this command writes, so it will not run") }
         DataDirectoryOptions.heldLocks.withLock { $0.append(lock) }
         var config = JournalConfiguration(directory: journalDirectory)
         config.durability = durability
@@ -68,4 +68,10 @@ func parseTime(_ text: String, option: String) throws -> Timestamp {
 /// Prints a line to standard output without buffering surprises.
 func emit(_ line: String) {
     print(line)
+}
+
+/// A failure to report as `Error: <message>` without the usage text ArgumentParser adds to validation errors.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

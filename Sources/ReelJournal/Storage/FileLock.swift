@@ -1,13 +1,23 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import Synchronization
 
 /// An exclusive advisory lock (`flock`) on a file in the journal directory, held while the journal is open.
 final class FileLock: Sendable {
-    private let fd: Int32
+    /// -1 once released.
+    private let fd: Mutex<Int32>
 
-    private init(fd: Int32) { self.fd = fd }
-    deinit { Glibc.close(fd) }
+    private init(fd: Int32) { self.fd = Mutex(fd) }
+    deinit { release() }
+
+    /// Drops the lock (closing the descriptor releases it). Idempotent.
+    func release() {
+        fd.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
+    }
 
     static func acquire(_ path: String, fileSystem: any JournalFileSystem) throws(JournalError) -> (any Sendable)? {
         // A simulated file system is private to one process: there is nobody to exclude.

@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+import Reel
+import Synchronization
+import Testing
+
+@Suite struct DataSafetyTests {
+    /// A backup taken while commands keep arriving restores to a directory an engine opens, with every event
+    /// up to the backup's position and views that agree with them; a damaged backup is refused.
+    @Test func backupDuringWritesRestoresAndVerifies() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let (video, manifest) = try await withRunningEngine(testConfiguration(dir)) { engine in
+            let (_, videos) = try await publishVideos(engine, count: 1)
+            let viewer = try await engine.registerUser(handle: "watcher", region: "US", email: "w@example.org", displayName: "W")
+            let session = try await engine.startSession(viewer: viewer, context: SessionContext(region: "US"))
+            let stop = Atomic<Bool>(false)
+            let writer = Task {
+                var n = 0
+                while !stop.load(ordering: .relaxed) {
+                    try await engine.engage(session: session, .watch(video: videos[0], watchMillis: 1_000, completed: false))
+                    n += 1
+                }
+                return n
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let manifest = try Backup.create(dataDirectory: dir, destination: "\(dir)-backup")
+            try await Task.sleep(for: .milliseconds(200))
+            stop.store(true, ordering: .relaxed)
+            let total = try await writer.value
+            #expect(manifest.journalNextPosition < engine.status.journalPosition, "writes went on after the backup")
+            #expect(total > 0)
+            return (videos[0], manifest)
+        }
+        defer { cleanup("\(dir)-backup") }
+        let restored = "\(dir)-restored"
+        defer { cleanup(restored) }
+        #expect(try Backup.restore("\(dir)-backup", into: restored) == manifest)
+        try await withRunningEngine(testConfiguration(restored)) { engine in
+            #expect(engine.status.journalPosition == manifest.journalNextPosition)
+            try await settle(engine)
+            // Plays in the restored views equal the watch events in the restored journal.
+            let counter = WatchCounter()
+            let sub = engine.subscribe(counter)
+            #expect(sub.waitUntil(delivered: manifest.journalNextPosition))
+            #expect(engine.video(video)?.counters.plays == UInt64(counter.watches))
+            #expect(counter.watches > 0)
+        }
+        // Restoring over existing data is refused; a flipped byte is caught.
+        #expect(throws: ReelError.self) { try Backup.restore("\(dir)-backup", into: restored) }
+        let segment = try #require(FileManager.default.contentsOfDirectory(atPath: "\(dir)-backup/journal").first { $0.hasSuffix(".seg") })
+        let path = "\(dir)-backup/journal/\(segment)"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let damaged = #expect(throws: ReelError.self) { try Backup.verify("\(dir)-backup") }
+        #expect(damaged?.code == "damagedFile")
+    }
+
+    /// Snapshots and views written by an older schema are not read: entities rebuild from their events and
+    /// views from the journal, with the same answers.
+    @Test func oldSnapshotAndViewVersionsAreRebuiltFromEvents() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        var config = testConfiguration(dir)
+        config.snapshots.everyEvents = 1
+        let (session, before, plays, video) = try await withRunningEngine(config) { engine in
+            let (_, videos) = try await publishVideos(engine, count: 2)
+            let viewer = try await engine.registerUser(handle: "old", region: "US", email: "o@example.org", displayName: "O")
+            let session = try await engine.startSession(viewer: viewer, context: SessionContext(region: "US"))
+            for v in videos { try await engine.engage(session: session, .watch(video: v, watchMillis: 5_000, completed: false)) }
+            try await settle(engine)
+            return (session, try engine.audit(.session, session).state, engine.video(videos[0])!.counters.plays, videos[0])
+        }
+        // Pretend an older release wrote them.
+        let snapshots = try DatabaseQueue(path: "\(dir)/snapshots.sqlite")
+        let marked = try await snapshots.write { db in
+            try db.execute(sql: "UPDATE snapshot SET schema_version = 0, state = x'00'")
+            return db.changesCount
+        }
+        #expect(marked > 0)
+        try snapshots.close()
+        let views = try DatabaseQueue(path: "\(dir)/views.sqlite")
+        try await views.write { try $0.execute(sql: "UPDATE meta SET value = 0 WHERE name = 'schemaVersion'") }
+        try views.close()
+
+        try await withRunningEngine(config) { engine in
+            try await settle(engine)
+            #expect(try engine.audit(.session, session).state == before)
+            #expect(engine.video(video)?.counters.plays == plays)
+            // And it still takes commands against the rebuilt state.
+            try await engine.engage(session: session, .like(video: video))
+        }
+    }
+
+    /// On a full disk, commands fail with `diskFull` and nothing acknowledged is lost; when space returns
+    /// the same engine takes commands again.
+    @Test(.enabled(if: TmpfsVolume.canMount, "needs root to mount a small tmpfs"))
+    func aFullDiskStopsWritesLosesNothingAndRecovers() async throws {
+        let volume = try TmpfsVolume(megabytes: 24)
+        defer { volume.unmount() }
+        let dir = "\(volume.path)/data"
+        var config = testConfiguration(dir)
+        config.journal.segmentSizeBytes = 1 << 20
+        config.journal.compressionLevel = 0
+        // Views checkpoint often, so some checkpoints fail while the disk is full and must be made good later.
+        config.views.checkpointEvents = 20
+        let (videos, acknowledged) = try await withRunningEngine(config) { engine in
+            let (_, videos) = try await publishVideos(engine, count: 2)
+            let viewer = try await engine.registerUser(handle: "filler", region: "US", email: "f@example.org", displayName: "F")
+            let session = try await engine.startSession(viewer: viewer, context: SessionContext(region: "US"))
+            let other = try await engine.startSession(viewer: viewer, context: SessionContext(region: "US"))
+            try volume.fill(leavingKilobytes: 512)
+            var acknowledged = 0
+            var full: ReelError?
+            while full == nil && acknowledged < 200_000 {
+                do {
+                    try await engine.engage(session: session, .watch(video: videos[0], watchMillis: 2_000, completed: false))
+                    acknowledged += 1
+                } catch {
+                    full = (error as? ReelError) ?? ReelError(.failure, "unexpected", "\(error)")
+                }
+            }
+            #expect(full?.code == "diskFull", "\(String(describing: full))")
+            #expect(full?.category == .unavailable)
+            volume.freeBallast()
+            // Space is back: the same engine takes commands again. They touch other rows, so the first video's
+            // counters reach disk only if the checkpoints that failed kept them pending.
+            for _ in 0..<10 { try await engine.engage(session: other, .watch(video: videos[1], watchMillis: 2_000, completed: false)) }
+            return (videos, acknowledged)
+        }
+        try await withRunningEngine(config) { engine in
+            #expect(engine.video(videos[0])?.counters.plays == UInt64(acknowledged))
+            #expect(engine.video(videos[1])?.counters.plays == 10)
+        }
+    }
+}
+
+final class WatchCounter: EventSubscriber, @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    private(set) var nextPosition: UInt64 = 0
+    func receive(_ events: [SubscribedEvent]) throws {
+        lock.withLock {
+            for e in events { if case .watched = e.event { count += 1 } }
+            nextPosition = events.last!.position + 1
+        }
+    }
+    func checkpoint() throws {}
+    var watches: Int { lock.withLock { count } }
+}
+
+/// A small tmpfs mounted for one test, with a ballast file to fill it and free it again.
+struct TmpfsVolume {
+    let path: String
+
+    static let canMount: Bool = {
+        guard getuid() == 0 else { return false }
+        guard let probe = try? TmpfsVolume(megabytes: 1) else { return false }
+        probe.unmount()
+        return true
+    }()
+
+    init(megabytes: Int) throws {
+        path = temporaryDirectory()
+        guard shell("mount -t tmpfs -o size=\(megabytes)m tmpfs \(path)") == 0 else {
+            cleanup(path)
+            throw CocoaError(.fileWriteNoPermission)
+        }
+    }
+
+    /// Writes a ballast file until only about `leavingKilobytes` remain free.
+    func fill(leavingKilobytes: Int) throws {
+        var stats = statvfs()
+        statvfs(path, &stats)
+        let free = Int(stats.f_bavail) * Int(stats.f_frsize)
+        let ballast = max(0, free - leavingKilobytes * 1024)
+        FileManager.default.createFile(atPath: "\(path)/ballast", contents: Data(count: ballast))
+    }
+
+    func freeBallast() { try? FileManager.default.removeItem(atPath: "\(path)/ballast") }
+
+    func unmount() {
+        _ = shell("umount \(path)")
+        cleanup(path)
+    }
+
+    @discardableResult
+    func shell(_ command: String) -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command + " 2>/dev/null"]
+        try? p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+}
