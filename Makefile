@@ -4,7 +4,7 @@ DATA_DIR ?= ./reel-data
 APT_PACKAGES := pkg-config libsqlite3-dev libzstd-dev ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: deps build test run release bench golden format lint clean
+.PHONY: deps build test run release bench golden docs format lint clean
 
 ## Install missing Debian packages (apt-get), only those not installed yet.
 deps:
@@ -35,6 +35,12 @@ bench: release
 ## Write golden fixtures for a new format version: make golden VERSION=v2 (never overwrites).
 golden: build
 	.build/debug/reel journal golden Journal/golden/$(VERSION)
+
+## DocC documentation for the public API (library `Reel`), as a static site in .build/docs.
+docs: deps
+	$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target Reel \
+	  --disable-indexing --transform-for-static-hosting --output-path .build/docs
+	@echo "documentation: .build/docs/documentation/reel/index.html"
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

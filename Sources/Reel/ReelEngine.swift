@@ -124,9 +124,15 @@ public final class ReelEngine: Service, Sendable {
         var lastMaintenance = ContinuousClock.now
         let interval = Duration.seconds(configuration.actors.maintenanceIntervalSeconds)
         var lastError: String?
+        var lastProgress = ContinuousClock.now
         while !gate.isClosed {
             try? await Task.sleep(for: .milliseconds(50))
-            _ = isReady
+            // Catching up after start (or rebuilding views of an older schema) can take a while: say how far.
+            if !isReady, ContinuousClock.now - lastProgress >= .seconds(2) {
+                lastProgress = .now
+                let folded = viewRunner.read { $0.nextPosition }
+                logger.info("views catching up: \(folded) of \(readyAt) events folded (\(readyAt == 0 ? 100 : folded * 100 / readyAt)%)")
+            }
             if let e = viewRunner.error.map({ "\($0)" }), e != lastError {
                 logger.error("views stopped folding: \(e)")
                 lastError = e
