@@ -10,10 +10,12 @@ struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "The data directory.")
     var dataDir: String = "./reel-data"
 
-    var journalDirectory: String { "\(dataDir)/journal" }
-    var keyStorePath: String { "\(dataDir)/keys.sqlite" }
-    var snapshotPath: String { "\(dataDir)/snapshots.sqlite" }
-    var viewStorePath: String { "\(dataDir)/views.sqlite" }
+    /// The same file layout the engine uses.
+    var layout: ReelEngine.Layout { ReelEngine.Layout(dataDir) }
+    var journalDirectory: String { layout.journal }
+    var keyStorePath: String { layout.keys }
+    var snapshotPath: String { layout.snapshots }
+    var viewStorePath: String { layout.views }
 
     /// The snapshot store, if the data directory has one.
     func openSnapshots() throws -> SnapshotStore? {
