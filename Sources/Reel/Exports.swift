@@ -5,3 +5,4 @@
 @_exported import protocol ReelJournal.JournalClock
 @_exported import struct ReelJournal.SystemClock
 @_exported import struct ReelViews.VideoCounters
+@_exported import struct ReelJournal.CompactionReport

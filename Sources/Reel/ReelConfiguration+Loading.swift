@@ -44,6 +44,8 @@ extension ReelConfiguration {
              "0: sync every commit before acknowledging; above 0: sync in the background at this interval."),
         .int("journal.compressionLevel", \.journal.compressionLevel, 0...19, "zstd level for batches (0: none)."),
         .int("journal.maxBatchEvents", \.journal.maxBatchEvents, 1...65_536, "Events per compressed batch."),
+        .int("journal.feedRetentionDays", \.journal.feedRetentionDays, 0...36_500,
+             "Compact served feeds older than this into summaries (0: never)."),
         .int("snapshots.everyEvents", \.snapshots.everyEvents, 1...1_000_000, "Snapshot an entity after this many events."),
         .int("actors.idleTimeoutSeconds", \.actors.idleTimeoutSeconds, 1...86_400 * 7, "Passivate entities idle this long."),
         .int("actors.maxResidentEntities", \.actors.maxResidentEntities, 1...1_000_000_000, "Resident entities per kind."),

@@ -29,6 +29,10 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var compressionLevel = 1
         /// Events per batch (the unit of compression, checksum and hash chain).
         public var maxBatchEvents = 256
+        /// Served feeds older than this many days are compacted into summaries (items keep video, source and
+        /// score; features are dropped), in sealed segments only. 0 keeps every feed whole for ever. A trade of
+        /// audit depth for bounded growth: see `Docs/Decisions/0006-journal-retention-by-compaction.md`.
+        public var feedRetentionDays = 90
         public init() {}
     }
 
@@ -85,8 +89,9 @@ public struct ReelConfiguration: Sendable, Hashable {
     }
 
     /// The journal configuration these settings describe, for the journal in `directory`.
-    func journalConfiguration(directory: String, cipher: (any PersonalDataCipher)?) -> JournalConfiguration {
+    func journalConfiguration(directory: String, cipher: (any PersonalDataCipher)?, clock: any JournalClock = SystemClock()) -> JournalConfiguration {
         var c = JournalConfiguration(directory: directory)
+        c.clock = clock
         c.segmentSize = journal.segmentSizeBytes
         c.durability = journal.syncIntervalMillis == 0 ? .syncEachCommit : .syncInterval(milliseconds: journal.syncIntervalMillis)
         c.compressionLevel = Int32(journal.compressionLevel)

@@ -6,8 +6,8 @@ import ReelViews
 /// One feed page as served (and recorded in the journal as `FeedServed`).
 public struct FeedPage: Sendable, Hashable {
     public var session: UInt64
-    /// The page's number within its session (the session's version when it was served).
-    public var feed: UInt32
+    /// The journal position of the page's `FeedServed` event (what audits refer to).
+    public var position: UInt64?
     /// The views' position the page was chosen from: replaying to it rebuilds exactly what was consulted.
     public var viewsPosition: UInt64
     public var items: [FeedEntry]
@@ -36,14 +36,14 @@ extension ReelEngine {
             (store.nextPosition, TrendingFeed.select(in: store, viewer: s.viewer, region: s.region, exclude: s.recentlyServed, count: n, at: t))
         }
         let seed = Self.seed(session: session, version: version)
-        _ = try await run(
+        let receipt = try await run(
             "feed", sessions,
-            .recordFeed(feed: UInt32(truncatingIfNeeded: version), viewsPosition: position, seed: seed, modelVersion: 0, build: build, items: items, at: t),
+            .recordFeed(feed: FeedKind.forYou, viewsPosition: position, seed: seed, modelVersion: 0, build: build, items: items, at: t),
             to: session)
         let entries = viewRunner.read { store in
             items.compactMap { i in Self.details(i.video, in: store.state).map { FeedEntry(video: $0, source: i.source, score: i.score) } }
         }
-        return FeedPage(session: session, feed: UInt32(truncatingIfNeeded: version), viewsPosition: position, items: entries)
+        return FeedPage(session: session, position: receipt.position, viewsPosition: position, items: entries)
     }
 }
 
@@ -56,6 +56,12 @@ extension ReelEngine {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// `FeedServed.feed`: which feed a page belongs to.
+enum FeedKind {
+    static let forYou: UInt32 = 0
+    static let following: UInt32 = 1
 }
 
 /// The feed until the recommender exists: trending in the viewer's region, then global trending, then the
@@ -74,7 +80,14 @@ enum TrendingFeed {
                   let v = state.videos[video], v.videoStatus == .published, !(blocked?.contains(v.creator) ?? false)
             else { return }
             taken.insert(video)
-            chosen.append(FeedItem(video: video, source: source, score: Float(score)))
+            // What the choice rested on, for "why was this shown".
+            let counters = state.videoCounters[video]
+            let features = [
+                NamedValue("trendingScore", Float(score)), NamedValue("plays", Float(counters?.plays ?? 0)),
+                NamedValue("completionRate", Float(counters?.completionRate ?? 0)),
+                NamedValue("ageHours", Float(max(0, t.microseconds - v.publishedAt.microseconds)) / 3.6e9),
+            ]
+            chosen.append(FeedItem(video: video, source: source, score: Float(score), features: features))
         }
         let code = ViewKey.region(region)
         if code != 0 {

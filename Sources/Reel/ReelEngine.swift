@@ -69,7 +69,7 @@ public final class ReelEngine: Service, Sendable {
         lock = try DataDirectoryLock.acquire(directory: layout.directory)
         do {
             keys = try KeyStore(path: layout.keys)
-            journal = try Journal.open(configuration.journalConfiguration(directory: layout.journal, cipher: keys))
+            journal = try Journal.open(configuration.journalConfiguration(directory: layout.journal, cipher: keys, clock: clock))
             if !journal.recovery.isClean { logger.notice("journal recovered: \(journal.recovery)") }
             snapshotStore = try SnapshotStore(path: layout.snapshots)
             snapshots = SnapshotWriter(store: snapshotStore)
@@ -122,6 +122,7 @@ public final class ReelEngine: Service, Sendable {
     /// The periodic work while running: passivation, readiness, gauges.
     private func maintain() async {
         var lastMaintenance = ContinuousClock.now
+        var lastCompaction: ContinuousClock.Instant?
         let interval = Duration.seconds(configuration.actors.maintenanceIntervalSeconds)
         var lastError: String?
         var lastProgress = ContinuousClock.now
@@ -138,6 +139,17 @@ public final class ReelEngine: Service, Sendable {
                 lastError = e
             }
             metrics.update(lag: viewRunner.lag, resident: residentCounts)
+            if configuration.journal.feedRetentionDays > 0, isReady, lastCompaction.map({ ContinuousClock.now - $0 >= .seconds(6 * 3600) }) ?? true {
+                lastCompaction = .now
+                do {
+                    let r = try await compactServedFeeds(olderThanDays: configuration.journal.feedRetentionDays)
+                    if r.segmentsRewritten > 0 {
+                        logger.info("compacted \(r.eventsRewritten) served feeds in \(r.segmentsRewritten) segments: \(r.bytesBefore) → \(r.bytesAfter) bytes")
+                    }
+                } catch {
+                    logger.warning("journal compaction failed (will retry in 6 hours): \(error)")
+                }
+            }
             if ContinuousClock.now - lastMaintenance >= interval {
                 lastMaintenance = .now
                 _ = await users.maintain()
@@ -201,6 +213,21 @@ public final class ReelEngine: Service, Sendable {
     }
 
     var now: Timestamp { clock.now() }
+
+    /// Compacts served feeds recorded more than `days` ago into summaries (see
+    /// ``ReelConfiguration/JournalSettings/feedRetentionDays``); runs off the cooperative pool. The engine does
+    /// this by itself every six hours when retention is configured.
+    public func compactServedFeeds(olderThanDays days: Int) async throws(ReelError) -> CompactionReport {
+        guard days > 0 else { throw .invalid("invalidRetention", "the retention must be at least one day") }
+        let cutoff = Timestamp(microseconds: now.microseconds - Int64(days) * 86_400_000_000)
+        let journal = self.journal
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<CompactionReport, JournalError>, Never>) in
+            Thread.detachNewThread {
+                c.resume(returning: Result { () throws(JournalError) in try journal.compact(recordedBefore: cutoff, rewrite: FeedServed.summarizedPayload) })
+            }
+        }
+        do { return try result.get() } catch { throw ReelError.from(error) }
+    }
 }
 
 /// What ``ReelEngine/status`` reports.

@@ -19,8 +19,9 @@ extension Journal {
     /// read and a SHA-256 of the journal (the reason reopening does not do it).
     public func verify() -> VerifyReport {
         var report = VerifyReport()
-        let segments = index.withLock { $0.segments }
+        let (segments, anchors) = index.withLock { ($0.segments, $0.anchors) }
         var previousHash = FrameCodec.zeroHash
+        var anchor: CompactionAnchor?
         var expected: UInt64 = 0
         for (i, seg) in segments.enumerated() {
             report.segments += 1
@@ -45,7 +46,7 @@ extension Journal {
                     let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
                     do throws(JournalError) {
                         let h = try FrameCodec.validate(rest)
-                        guard h.previousHash == previousHash else {
+                        guard CompactionAnchor.links(h.previousHash, after: previousHash, anchor: anchor) else {
                             return JournalError(.corruption, "hash chain broken: batch does not link to the one before", file: seg.name, offset: offset)
                         }
                         guard h.firstPosition == expected else {
@@ -55,6 +56,7 @@ extension Journal {
                         var events: [RecordedEvent] = []
                         try FrameCodec.decodeEvents(frame, header: h, into: &events)
                         previousHash = FrameCodec.hash(ofFrame: frame, header: h)
+                        anchor = nil
                         batchesSeen.append(
                             BatchEntry(
                                 firstPosition: h.firstPosition, offset: UInt64(offset), recordedAt: h.recordedAt.microseconds,
@@ -85,6 +87,12 @@ extension Journal {
                 } catch {
                     report.problems.append(error)
                 }
+            }
+            // A compacted segment's successor links to its original last hash, vouched for by the anchor.
+            anchor = anchors[seg.base]
+            // (It may also still name the original: a compaction stopped by a crash before its rename.)
+            if let a = anchor, a.compactedLastHash != previousHash && a.originalLastHash != previousHash {
+                report.problems.append(JournalError(.corruption, "compaction anchor does not match its segment", file: CompactionAnchor.fileName(seg.base)))
             }
         }
         report.headHash = previousHash

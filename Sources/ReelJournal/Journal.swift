@@ -100,6 +100,8 @@ struct IndexState: Sendable {
     var headHash: [UInt8]
     /// Set when a failed sync makes the journal's durable state unknown: no further appends are taken.
     var failure: JournalError?
+    /// Compaction anchors of sealed segments, by base (see `CompactionAnchor`).
+    var anchors: [UInt64: CompactionAnchor] = [:]
     /// Durable commits (one write and one sync each) and batch frames written since open.
     var commits = 0
     var frames = 0

@@ -74,7 +74,9 @@ public struct DomainWorkload: Sendable {
         for i in 0..<impressions {
             if i % 10 == 0 {
                 page = (0..<10).map { _ in UInt64(videoSampler.sample(using: &g) + 1) }
-                let items = page.enumerated().map { FeedItem(video: $1, source: "trending", score: Float(10 - $0)) }
+                let items = page.enumerated().map { i, v in
+                    FeedItem(video: v, source: "trending", score: Float(10 - i), features: [NamedValue("pCompletion", Float(10 - i) / 10), NamedValue("trendingScore", Float(i))])
+                }
                 out.append((stream, .feedServed(FeedServed(session: s, viewer: viewer, feed: 0, viewsPosition: 0, seed: s, modelVersion: 0, build: "workload", items: items, occurredAt: next()))))
             }
             let video = page[i % 10]

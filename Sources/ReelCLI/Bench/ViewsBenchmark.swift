@@ -13,10 +13,11 @@ struct ViewsBench: AsyncParsableCommand {
     @Option(help: "Session events after the catalogue.") var events: Int = 2_000_000
     @Option(help: "Per-key time-travel queries to time.") var queries: Int = 300
     @Option(help: "Scratch directory (default: a new one under /tmp).") var scratch: String?
+    @Flag(help: "Keep the scratch directory (a data directory) afterwards.") var keep = false
 
     func run() async throws {
         let scratch = try makeScratch(scratch)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { if !keep { try? FileManager.default.removeItem(atPath: scratch) } }
         var config = JournalConfiguration(directory: "\(scratch)/journal")
         config.durability = .noSyncUnsafe
         let journal = try Journal.open(config)

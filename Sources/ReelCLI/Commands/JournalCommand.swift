@@ -6,7 +6,9 @@ import ReelJournal
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal", abstract: "Inspect, verify and replay the event journal.",
-        subcommands: [Stats.self, Dump.self, Verify.self, Replay.self, Golden.self, CrashWriter.self, CrashActors.self, CrashEngine.self])
+        subcommands: [
+            Stats.self, Dump.self, Verify.self, Replay.self, Compact.self, Golden.self, CrashWriter.self, CrashActors.self, CrashEngine.self,
+        ])
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print counts, sizes and the head of the journal as JSON.")

@@ -104,3 +104,22 @@ public struct NamedValue: MirroredFields, Hashable {
         w.put(value)
     }
 }
+
+extension FeedServed {
+    /// The payload of an old served feed compacted into a summary (journal retention): every item keeps its
+    /// video, source and score, its features are dropped. Nil when `event` is not a served feed or is one
+    /// already (so compaction is idempotent). What views fold from a feed (which videos were served) is kept,
+    /// so views rebuilt after compaction are unchanged.
+    public static func summarizedPayload(_ event: RecordedEvent) -> [UInt8]? {
+        guard event.type == type, event.version == version else { return nil }
+        let decoded = try? event.payload.withBytes { (raw) throws(JournalError) -> FeedServed in
+            var r = ByteReader(raw)
+            return try FeedServed(decoding: &r)
+        }
+        guard var feed = decoded, feed.items.contains(where: { !$0.features.isEmpty }) else { return nil }
+        for i in feed.items.indices { feed.items[i].features = [] }
+        var w = ByteWriter()
+        feed.encodePayload(into: &w)
+        return w.bytes
+    }
+}

@@ -14,7 +14,18 @@ struct Recovery {
 
     func run() throws(JournalError) -> Output {
         var report = RecoveryReport()
-        var bases = try fs.listDirectory(dir).compactMap(SegmentFiles.baseOfSegment).sorted()
+        let listing = try fs.listDirectory(dir)
+        var bases = listing.compactMap(SegmentFiles.baseOfSegment).sorted()
+        // A compaction interrupted before its rename leaves its rewritten copy: the original is intact.
+        for name in listing where name.hasSuffix(".compacting") {
+            if !readOnly { try fs.remove("\(dir)/\(name)") }
+            report.removedFiles.append(name)
+        }
+        var anchors: [UInt64: CompactionAnchor] = [:]
+        for name in listing where name.hasSuffix(".anchor") {
+            let a = try CompactionAnchor.decode(try fs.openFile("\(dir)/\(name)", create: false).readAll(), file: name)
+            anchors[a.base] = a
+        }
 
         // A crash while creating a segment can leave a file too short to hold its header: it never held events.
         if let last = bases.last {
@@ -97,11 +108,11 @@ struct Recovery {
         writer.activeHandle = handle
         report.segments = segments.count
         report.nextPosition = scan.nextPosition
-        return Output(
-            state: IndexState(
-                segments: segments, activeStreams: scan.streams, sealedStreams: sealedStreams,
-                committedNext: scan.nextPosition, headHash: headHash),
-            writerState: writer, report: report)
+        var state = IndexState(
+            segments: segments, activeStreams: scan.streams, sealedStreams: sealedStreams,
+            committedNext: scan.nextPosition, headHash: headHash)
+        state.anchors = anchors
+        return Output(state: state, writerState: writer, report: report)
     }
 
     func createSegment(base: UInt64) throws(JournalError) {
