@@ -22,10 +22,22 @@ extension Journal {
         let candidates = index.withLock { ix in
             ix.segments.dropLast().filter { ($0.batches.last?.recordedAt ?? .max) < cutoff.microseconds }.map(\.base)
         }
-        for base in candidates {
+        for base in candidates where try !isCompacted(base) {
             try compactSegment(base: base, rewrite: rewrite, report: &report)
         }
         return report
+    }
+
+    /// Whether a segment was compacted already (its anchor names its current last hash), so that periodic
+    /// runs read only segments that became old since. An anchor naming the original hash is an interrupted
+    /// compaction: not done.
+    private func isCompacted(_ base: UInt64) throws(JournalError) -> Bool {
+        guard let (segment, anchor) = index.withLock({ ix in ix.segments.first { $0.base == base }.map { ($0, ix.anchors[base]) } }),
+              let anchor, let last = segment.batches.last
+        else { return false }
+        let frame = try segment.handle.read(at: Int(last.offset), count: Int(last.frameLength))
+        let hash = try frame.withBytes { (raw) throws(JournalError) in FrameCodec.hash(ofFrame: raw, header: try FrameCodec.validate(raw)) }
+        return hash == anchor.compactedLastHash
     }
 
     private func compactSegment(base: UInt64, rewrite: (RecordedEvent) -> [UInt8]?, report: inout CompactionReport) throws(JournalError) {
