@@ -61,6 +61,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        /// The simulated world with an oracle, the measuring instrument the recommender is judged by.
+        .target(name: "ReelSimulation", dependencies: ["Reel", "ReelWorkloads", .product(name: "Logging", package: "swift-log")]),
         /// The small host in the getting-started article: compiled in CI so the example stays true.
         .executableTarget(
             name: "ExampleHost",
@@ -70,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "ReelCLI",
             dependencies: [
-                "Reel", "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews",
+                "Reel", "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews", "ReelSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -91,6 +93,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
+        .testTarget(name: "ReelSimulationTests", dependencies: ["ReelSimulation", "ReelWorkloads"]),
         /// Uses only the public `Reel` API, as a host would (plus the test file system for fault injection).
         .testTarget(
             name: "ReelEngineTests",

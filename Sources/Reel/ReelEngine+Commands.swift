@@ -265,6 +265,13 @@ extension ReelEngine {
         do { return try await registry.state(of: id).version > 0 } catch { throw ReelError.from(error) }
     }
 
+    /// Waits until the views include every event committed so far (bounded by the configured read-your-writes
+    /// timeout). Queries and feeds afterwards see all of it: for simulations and tests that need determinism.
+    public func waitForViews() async {
+        let end = journal.nextPosition
+        if end > 0 { await viewsInclude(end - 1) }
+    }
+
     /// Waits (asynchronously, bounded) until the views have folded `position`.
     func viewsInclude(_ position: UInt64) async {
         let deadline = ContinuousClock.now + .milliseconds(configuration.views.readYourWritesTimeoutMillis)

@@ -2,11 +2,22 @@ extension Journal {
     /// A cursor over committed events in position order, from `from` up to (not including) `to` or the
     /// committed end at the time of the call. Reads a bounded chunk at a time; memory stays flat.
     public func events(from: UInt64 = 0, to: UInt64? = nil, decryptPersonal: Bool = false) -> EventCursor {
-        let segments = index.withLock { ix in ix.segments.map { ($0.base, $0.name, $0.handle, $0.length, $0.nextPosition) } }
-        let end = min(to ?? .max, index.withLock { $0.committedNext })
-        return EventCursor(
-            segments: segments.map { .init(base: $0.0, name: $0.1, handle: $0.2, length: $0.3, nextPosition: $0.4) },
-            from: from, end: end, cipher: decryptPersonal ? configuration.cipher : nil)
+        let (segments, end, startOffset) = index.withLock { ix in
+            let refs = ix.segments.map { EventCursor.SegmentRef(base: $0.base, name: $0.name, handle: $0.handle, length: $0.length, nextPosition: $0.nextPosition) }
+            // Start at the batch that holds `from` (found in the segment's batch list), not at the segment's first
+            // frame: a follower asking for the newest events must not re-read the whole active segment.
+            var offset = SegmentFiles.segmentHeaderSize
+            if let seg = ix.segments.last(where: { $0.base <= from }) {
+                var lo = 0, hi = seg.batches.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if seg.batches[mid].firstPosition <= from { lo = mid + 1 } else { hi = mid }
+                }
+                if lo > 0 { offset = Int(seg.batches[lo - 1].offset) }
+            }
+            return (refs, min(to ?? .max, ix.committedNext), offset)
+        }
+        return EventCursor(segments: segments, from: from, end: end, startOffset: startOffset, cipher: decryptPersonal ? configuration.cipher : nil)
     }
 
     /// The stream's current version: its last sequence, 0 if it has no events.
@@ -174,12 +185,14 @@ public struct EventCursor: Sendable {
     /// Bytes read from disk per call.
     private let chunkSize = 4 << 20
 
-    init(segments: [SegmentRef], from: UInt64, end: UInt64, cipher: (any PersonalDataCipher)?) {
+    /// `startOffset`: where in the segment holding `from` the batch holding it begins.
+    init(segments: [SegmentRef], from: UInt64, end: UInt64, startOffset: Int, cipher: (any PersonalDataCipher)?) {
         self.segments = segments
         self.end = end
         self.cipher = cipher
         self.position = from
         segIndex = max(0, (segments.lastIndex { $0.base <= from }) ?? 0)
+        fileOffset = startOffset
     }
 
     /// The next event, or nil at the end. Throws on damaged data, naming segment and offset.

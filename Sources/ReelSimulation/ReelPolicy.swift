@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import Reel
+import Synchronization
+
+/// The simulated world's clock for the engine: simulated milliseconds after 2026-01-01, never going back
+/// (sessions overlap in simulated time but run one after another).
+final class SimulatedClock: JournalClock, Sendable {
+    static let base = Timestamp(seconds: 1_767_225_600)
+    private let millis = Mutex<Int64>(0)
+    func advance(to time: Int64) { millis.withLock { $0 = max($0, time) } }
+    func now() -> Timestamp { Timestamp(microseconds: Self.base.microseconds + millis.withLock { $0 } * 1000) }
+}
+
+/// The full pipeline through the engine's public API, as a host would use it: the catalogue is registered
+/// and published, each session starts, asks for feeds and reports every impression.
+final class ReelPolicy: FeedPolicy {
+    let name = "reel"
+    private let clock = SimulatedClock()
+    private var engine: ReelEngine!
+    private var running: Task<Void, any Error>?
+    private let directory: String
+    private var creatorIDs: [UInt64] = []
+    private var viewerIDs: [UInt64] = []
+    private var videoIDs: [UInt64] = []
+    private var videoIndex: [UInt64: Int] = [:]
+    private var sessionIDs: [Int: UInt64] = [:]
+    private var world: World!
+
+    init(directory: String) { self.directory = directory }
+
+    func prepare(world: World, state: SimulationState) async throws {
+        self.world = world
+        try? FileManager.default.removeItem(atPath: directory)
+        var config = ReelConfiguration(dataDirectory: directory)
+        config.journal.syncIntervalMillis = 1000
+        config.journal.feedRetentionDays = 0
+        config.media.maxDurationSeconds = 3600
+        config.views.readYourWritesTimeoutMillis = 30_000
+        config.views.checkpointEvents = 1_000_000
+        config.views.checkpointIntervalSeconds = 60
+        var logger = Logger(label: "reel.simulate")
+        logger.logLevel = .warning
+        engine = try ReelEngine(configuration: config, logger: logger, build: "simulate", clock: clock)
+        let engine = self.engine!
+        running = Task { try await engine.run() }
+        while !engine.isReady { try await Task.sleep(for: .milliseconds(2)) }
+        for (i, _) in world.creators.enumerated() {
+            creatorIDs.append(try await engine.registerUser(handle: "creator\(i)", region: "US", email: "c\(i)@sim.invalid", displayName: "Creator \(i)"))
+        }
+        for i in world.viewers.indices {
+            viewerIDs.append(try await engine.registerUser(handle: "viewer\(i)", region: "US", email: "v\(i)@sim.invalid", displayName: "Viewer \(i)"))
+        }
+        videoIDs = Array(repeating: 0, count: world.catalogue.videos.count)
+        for v in world.catalogue.videos.indices where world.release[v] == nil { try await publish(v) }
+    }
+
+    private func publish(_ v: Int) async throws {
+        let video = world.catalogue.videos[v]
+        let id = try await engine.addPublishedVideo(
+            creator: creatorIDs[world.creatorOf[v]],
+            metadata: VideoMetadata(caption: "video \(video.id)", hashtags: video.tags.map { "tag\($0)" }, sound: video.sound),
+            durationMillis: video.durationMillis)
+        videoIDs[v] = id
+        videoIndex[id] = v
+    }
+
+    func released(video: Int, at time: Int64) async throws {
+        clock.advance(to: time)
+        try await publish(video)
+    }
+
+    func sessionStarted(_ plan: World.SessionPlan, at time: Int64) async throws {
+        clock.advance(to: time)
+        sessionIDs[key(plan)] = try await engine.startSession(viewer: viewerIDs[plan.viewer], context: SessionContext(region: "US"))
+    }
+
+    func page(_ r: PageRequest) async throws -> [Int] {
+        clock.advance(to: r.time)
+        // Views must hold everything before the request, or the page would depend on thread timing.
+        await engine.waitForViews()
+        let page = try await engine.feed(session: sessionIDs[key(r.plan)]!, count: r.count)
+        return page.items.compactMap { videoIndex[$0.video.id] }
+    }
+
+    func observed(video: Int, outcome: ResponseModel.Outcome, plan: World.SessionPlan, at time: Int64) async throws {
+        clock.advance(to: time)
+        let session = sessionIDs[key(plan)]!
+        let id = videoIDs[video]
+        let duration = world.catalogue.videos[video].durationMillis
+        let watched = min(outcome.watchMillis(duration: duration), duration * UInt64(1 + outcome.loops))
+        if outcome.skipped {
+            try await engine.engage(session: session, .skip(video: id, watchedMillis: min(watched, duration)))
+        } else {
+            try await engine.engage(session: session, .watch(video: id, watchMillis: watched, loops: UInt64(outcome.loops), completed: outcome.completed))
+        }
+        if outcome.liked { try await engine.engage(session: session, .like(video: id)) }
+        if outcome.shared { try await engine.engage(session: session, .share(video: id, channel: "sim")) }
+        if outcome.followed { try await engine.follow(user: viewerIDs[plan.viewer], creator: creatorIDs[world.creatorOf[video]], session: session) }
+    }
+
+    func sessionEnded(_ plan: World.SessionPlan, at time: Int64) async throws {
+        clock.advance(to: time)
+        try await engine.endSession(sessionIDs.removeValue(forKey: key(plan))!)
+    }
+
+    func finish() async throws {
+        await engine.shutdown()
+        try await running?.value
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func key(_ plan: World.SessionPlan) -> Int { plan.viewer * World.sessionsPerViewer + plan.index }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import ReelDomain
+
+/// `reel simulate`: every policy through the same seeds' worlds, summarised over seeds.
+public struct Simulation {
+    public static let policyNames = ["reel", "random", "popular", "followOnly", "oracle"]
+
+    public var catalogue: Catalogue
+    public var seeds: Int
+    public var viewers: Int
+    public var policies: [String]
+    /// Where the `reel` policy's engine keeps its data directory (removed afterwards).
+    public var scratch: String
+
+    public init(catalogue: Catalogue, seeds: Int = 5, viewers: Int = 2000, policies: [String] = Simulation.policyNames, scratch: String) {
+        self.catalogue = catalogue
+        self.seeds = seeds
+        self.viewers = viewers
+        self.policies = policies
+        self.scratch = scratch
+    }
+
+    public struct Report: Sendable {
+        public var seeds: Int
+        public var viewers: Int
+        /// Per policy, per seed.
+        public var runs: [String: [PolicyMetrics]]
+
+        public func summary(_ policy: String) -> [String: Summary] {
+            guard let runs = runs[policy] else { return [:] }
+            var out: [String: Summary] = [:]
+            for (i, name) in PolicyMetrics.names.enumerated() { out[name] = Summary(runs.map { $0.values[i] }) }
+            return out
+        }
+
+        /// (reel − random) / (oracle − random) on watch seconds per session.
+        public var normalizedGain: Double? {
+            guard let reel = summary("reel")["watchSecondsPerSession"]?.mean, let random = summary("random")["watchSecondsPerSession"]?.mean,
+                  let oracle = summary("oracle")["watchSecondsPerSession"]?.mean, oracle != random
+            else { return nil }
+            return (reel - random) / (oracle - random)
+        }
+
+        public var json: JSONValue {
+            var policies: [(String, JSONValue)] = []
+            for name in Simulation.policyNames where runs[name] != nil {
+                let s = summary(name)
+                policies.append((name, .object(PolicyMetrics.names.map { m in
+                    (m, .object([("mean", .double(s[m]!.mean)), ("ci95", .array([.double(s[m]!.low), .double(s[m]!.high)]))]))
+                })))
+            }
+            var fields: [(String, JSONValue)] = [("seeds", .int(Int64(seeds))), ("viewers", .int(Int64(viewers))), ("policies", .object(policies))]
+            if let g = normalizedGain { fields.append(("normalizedGain", .double(g))) }
+            return .object(fields)
+        }
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) async throws -> Report {
+        var runs: [String: [PolicyMetrics]] = [:]
+        for s in 0..<seeds {
+            let world = World(catalogue: catalogue, viewers: viewers, seed: UInt64(s + 1))
+            for name in policies {
+                let started = Date()
+                let metrics = try await Simulator(world: world).run(makePolicy(name, seed: UInt64(s + 1)))
+                runs[name, default: []].append(metrics)
+                progress("seed \(s + 1) \(name): \(String(format: "%.1f", metrics.watchSecondsPerSession)) s watched per session (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
+            }
+        }
+        return Report(seeds: seeds, viewers: viewers, runs: runs)
+    }
+
+    func makePolicy(_ name: String, seed: UInt64) throws -> any FeedPolicy {
+        switch name {
+        case "reel": ReelPolicy(directory: "\(scratch)/reel-seed\(seed)")
+        case "random": RandomPolicy(seed: seed)
+        case "popular": PopularPolicy()
+        case "followOnly": FollowOnlyPolicy(seed: seed)
+        case "oracle": OraclePolicy()
+        default: throw SimulationError("unknown policy \"\(name)\": use \(Simulation.policyNames.joined(separator: ", "))")
+        }
+    }
+}
+
+public struct SimulationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}
