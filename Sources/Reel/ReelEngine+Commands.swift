@@ -274,13 +274,9 @@ extension ReelEngine {
 
     /// Waits (asynchronously, bounded) until the views have folded `position`.
     func viewsInclude(_ position: UInt64) async {
-        let deadline = ContinuousClock.now + .milliseconds(configuration.views.readYourWritesTimeoutMillis)
-        while viewRunner.read({ $0.nextPosition }) <= position {
-            if ContinuousClock.now >= deadline || viewRunner.error != nil {
-                logger.warning("views did not reach position \(position) within \(configuration.views.readYourWritesTimeoutMillis) ms")
-                return
-            }
-            try? await Task.sleep(for: .milliseconds(1))
+        let timeout = configuration.views.readYourWritesTimeoutMillis
+        if await !viewRunner.folded(position + 1, timeout: .milliseconds(timeout)) {
+            logger.warning("views did not reach position \(position) within \(timeout) ms")
         }
     }
 }

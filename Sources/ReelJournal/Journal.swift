@@ -76,6 +76,13 @@ public final class Journal: Sendable {
         index.withLock { ($0.commits, $0.frames, $0.appendedEvents) }
     }
 
+    /// Blocks until an event at `position` or later is committed, or `timeout` passes; returns whether one is.
+    /// For followers that would otherwise poll.
+    public func waitForCommit(beyond position: UInt64, timeout: Duration) -> Bool {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return index.wait(until: Date().addingTimeInterval(seconds)) { $0.committedNext > position }
+    }
+
     /// SHA-256 of the newest batch (all zeros for an empty journal): it commits to the whole journal.
     public var headHash: [UInt8] { index.withLock { $0.headHash } }
 }

@@ -44,6 +44,9 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
     private var lastCheckpointTime = ContinuousClock.now
     private var thread: Thread?
     private var finished = false
+    /// Tasks waiting for a position to be folded, resumed by the fold (or by their timeout).
+    private var waiters: [(id: UInt64, position: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+    private var nextWaiter: UInt64 = 0
     private let logger = Logger(label: "reel.projection")
 
     public init(journal: Journal, projection: P, policy: Policy = .init()) {
@@ -101,6 +104,7 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
         defer { lock.unlock() }
         try projection.apply(events)
         lock.broadcast()
+        resumeWaiters()
         let due =
             projection.nextPosition - lastCheckpointPosition >= policy.checkpointEvents
             || ContinuousClock.now - lastCheckpointTime >= policy.checkpointInterval
@@ -150,6 +154,53 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
         return true
     }
 
+    /// Waits without blocking a thread until everything before `position` is folded (or `timeout` passes, or
+    /// the runner stops); returns whether it was.
+    public func folded(_ position: UInt64, timeout: Duration) async -> Bool {
+        let id = takeWaiterID()
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            self?.resume(id: id)
+        }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if projection.nextPosition >= position || finished || failure != nil {
+                lock.unlock()
+                c.resume()
+                return
+            }
+            waiters.append((id, position, c))
+            lock.unlock()
+        }
+        timer.cancel()
+        return read { $0.nextPosition >= position }
+    }
+
+    private func takeWaiterID() -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        nextWaiter += 1
+        return nextWaiter
+    }
+
+    /// Resumes waiters whose position is folded, or all of them once the runner has stopped. Under `lock`.
+    private func resumeWaiters() {
+        guard !waiters.isEmpty else { return }
+        let done = finished || failure != nil
+        let next = projection.nextPosition
+        var kept: [(id: UInt64, position: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        for w in waiters {
+            if done || next >= w.position { w.continuation.resume() } else { kept.append(w) }
+        }
+        waiters = kept
+    }
+
+    private func resume(id: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let i = waiters.firstIndex(where: { $0.id == id }) { waiters.remove(at: i).continuation.resume() }
+    }
+
     /// Starts following the journal on a dedicated thread (folding is CPU work and reads block).
     public func start() {
         let t = Thread { [self] in follow() }
@@ -177,7 +228,8 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
             lock.unlock()
             if stop { break }
             do {
-                if try catchUp() == 0 { Thread.sleep(forTimeInterval: pause) }
+                // Idle: sleep until the journal commits something new (bounded, so a stop is seen quickly).
+                if try catchUp() == 0 { _ = journal.waitForCommit(beyond: read { $0.nextPosition }, timeout: .milliseconds(max(1, Int(pause * 1000)) * 50)) }
             } catch {
                 logger.error("projection stopped", metadata: ["error": "\(error)"])
                 lock.lock()
@@ -189,6 +241,7 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
         lock.lock()
         finished = true
         lock.broadcast()
+        resumeWaiters()
         lock.unlock()
     }
 }

@@ -279,6 +279,7 @@ final class Writer: @unchecked Sendable {
                 ix.frames += g.batches.count
             }
         }
+        index.notifyCommitted()
         for g in groups { for (c, r) in g.acks { c(.success(r)) } }
     }
 
