@@ -44,6 +44,6 @@ public enum ResponseModel {
         let liked = g.chance(0.25 * f * f)
         let shared = g.chance(0.05 * f * f)
         let followed = !following && g.chance(0.02 * f)
-        return Outcome(fraction: fraction, loops: loops, skipped: skipped, liked: liked && !skipped, shared: shared && !skipped, followed: followed && !skipped)
+        return Outcome(fraction: fraction, loops: loops, skipped: skipped, liked: liked, shared: shared, followed: followed)
     }
 }
