@@ -47,7 +47,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "ReelWorkloads", dependencies: ["ReelDomain", "ReelJournal"]),
+        .target(name: "ReelWorkloads", dependencies: ["ReelDomain", "ReelJournal", "Reel"]),
         .target(name: "ReelTesting", dependencies: ["ReelJournal"]),
         .target(
             name: "Reel",
