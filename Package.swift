@@ -93,7 +93,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
-        .testTarget(name: "ReelSimulationTests", dependencies: ["ReelSimulation", "ReelWorkloads"]),
+        .testTarget(name: "ReelSimulationTests", dependencies: ["ReelSimulation", "ReelWorkloads", "Reel"]),
         /// Uses only the public `Reel` API, as a host would (plus the test file system for fault injection).
         .testTarget(
             name: "ReelEngineTests",

@@ -161,7 +161,7 @@ public struct Importer {
 
     /// A fixed session id for a user's day: 2^39 plus 39 bits of FNV-1a over both (a clash is caught: the
     /// session belongs to another viewer).
-    static func sessionID(user: UInt64, day: Int64) -> UInt64 {
+    public static func sessionID(user: UInt64, day: Int64) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for v in [user, UInt64(bitPattern: day)] {
             for i in 0..<8 {
