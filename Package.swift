@@ -62,7 +62,7 @@ let package = Package(
             ]
         ),
         /// The simulated world with an oracle, the measuring instrument the recommender is judged by.
-        .target(name: "ReelSimulation", dependencies: ["Reel", "ReelWorkloads", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ReelSimulation", dependencies: ["Reel", "ReelJournal", "ReelWorkloads", .product(name: "Logging", package: "swift-log")]),
         /// The small host in the getting-started article: compiled in CI so the example stays true.
         .executableTarget(
             name: "ExampleHost",
@@ -93,7 +93,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
-        .testTarget(name: "ReelSimulationTests", dependencies: ["ReelSimulation", "ReelWorkloads", "Reel"]),
+        .testTarget(name: "ReelSimulationTests", dependencies: ["ReelSimulation", "ReelWorkloads", "Reel", "ReelJournal"]),
         /// Uses only the public `Reel` API, as a host would (plus the test file system for fault injection).
         .testTarget(
             name: "ReelEngineTests",
