@@ -55,6 +55,28 @@ public struct Simulation {
         }
     }
 
+    /// Writes the first seed's world as `videos.csv` and the `random` policy's impressions as
+    /// `interactions.csv` (the format `reel import` reads): logged data with uniformly random exposure, the
+    /// kind offline evaluation needs. Ids (videos and creators) are KuaiRand's plus one: imported ids start at 1.
+    public func exportRandomExposure(to directory: String) async throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let world = World(catalogue: catalogue, viewers: viewers, seed: 1)
+        let base = 1_767_225_600.0
+        func seconds(_ ms: Int64) -> String { String(format: "%.3f", base + Double(ms) / 1000) }
+        var videos = "video_id,creator_id,duration_ms,tags,sound_id,caption,uploaded_at\n"
+        for (i, v) in catalogue.videos.enumerated() {
+            videos += "\(v.id + 1),\(v.creator + 1),\(v.durationMillis),\(v.tags.map { "tag\($0)" }.joined(separator: "|")),\(v.sound),video \(v.id),\(seconds(world.release[i] ?? 0))\n"
+        }
+        try videos.write(toFile: "\(directory)/videos.csv", atomically: true, encoding: .utf8)
+        var rows = "user_id,video_id,timestamp,watch_ratio,liked,shared,followed\n"
+        var simulator = Simulator(world: world)
+        simulator.record = { viewer, video, time, o in
+            rows += "\(viewer + 1),\(catalogue.videos[video].id + 1),\(seconds(time)),\(String(format: "%.4f", o.fraction)),\(o.liked ? 1 : 0),\(o.shared ? 1 : 0),\(o.followed ? 1 : 0)\n"
+        }
+        _ = try await simulator.run(RandomPolicy(seed: 1))
+        try rows.write(toFile: "\(directory)/interactions.csv", atomically: true, encoding: .utf8)
+    }
+
     public func run(progress: (String) -> Void = { _ in }) async throws -> Report {
         var runs: [String: [PolicyMetrics]] = [:]
         for s in 0..<seeds {

@@ -23,6 +23,8 @@ public struct Simulator {
     public static let boredomLimit = 5.0
 
     public let world: World
+    /// Called for every impression (viewer, video, simulated ms, outcome): for exporting interactions.
+    public var record: ((Int, Int, Int64, ResponseModel.Outcome) -> Void)?
 
     public init(world: World) { self.world = world }
 
@@ -81,6 +83,7 @@ public struct Simulator {
                 watchMillis += watched
                 fractionSum += outcome.fraction
                 impressionsTotal += 1
+                record?(plan.viewer, video, time, outcome)
                 try await policy.observed(video: video, outcome: outcome, plan: plan, at: time)
                 time += Int64(watched.rounded())
                 if outcome.followed { state.following[plan.viewer].insert(creator) }

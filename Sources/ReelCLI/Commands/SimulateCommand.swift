@@ -12,6 +12,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated policies (reel, random, popular, followOnly, oracle).") var policies: String = Simulation.policyNames.joined(separator: ",")
     @Option(help: "The KuaiRand-Pure video CSV (default: ../shared/data/kuairand-pure/).") var catalogue: String?
     @Option(help: "Scratch directory for the reel policy's data.") var scratch: String = NSTemporaryDirectory() + "reel-simulate"
+    @Option(help: "Instead of comparing policies, write seed 1's catalogue and random-exposure interactions as CSV (for reel import and reel eval) into this directory.")
+    var exportRandomExposure: String?
 
     func validate() throws {
         guard (1...100).contains(seeds) else { throw ValidationError("--seeds must be 1...100") }
@@ -27,6 +29,11 @@ struct SimulateCommand: AsyncParsableCommand {
             throw CLIError("unknown policy \"\(n)\": use \(Simulation.policyNames.joined(separator: ", "))")
         }
         let simulation = Simulation(catalogue: try Catalogue.load(kuaiRandCSV: path), seeds: seeds, viewers: viewers, policies: names, scratch: scratch)
+        if let directory = exportRandomExposure {
+            try await simulation.exportRandomExposure(to: directory)
+            print("wrote \(directory)/videos.csv and \(directory)/interactions.csv (import them with reel import videos|interactions)")
+            return
+        }
         let report = try await simulation.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         if json {
             print(report.json.rendered)
