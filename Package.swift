@@ -49,10 +49,12 @@ let package = Package(
         ),
         .target(name: "ReelWorkloads", dependencies: ["ReelDomain", "ReelJournal", "Reel"]),
         .target(name: "ReelTesting", dependencies: ["ReelJournal"]),
+        /// The recommender: candidate scoring and re-ranking over the views.
+        .target(name: "ReelRecommend", dependencies: ["ReelDomain", "ReelJournal", "ReelViews"]),
         .target(
             name: "Reel",
             dependencies: [
-                "ReelJournal", "ReelDomain", "ReelRuntime", "ReelViews",
+                "ReelJournal", "ReelDomain", "ReelRuntime", "ReelViews", "ReelRecommend",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -59,6 +59,7 @@ extension ReelConfiguration {
         .int("media.maxDurationSeconds", \.media.maxDurationSeconds, 1...3_600, "The longest video accepted."),
         .int("recommender.defaultPageSize", \.recommender.defaultPageSize, 1...100, "Feed items when not asked."),
         .int("recommender.maxPageSize", \.recommender.maxPageSize, 1...500, "The most feed items per request."),
+        .string("recommender.ranker", \.recommender.ranker, "The For You chooser: interest (the recommender) or trending (fallback only)."),
         .string("server.host", \.server.host, "The address the HTTP server binds."),
         .int("server.port", \.server.port, 0...65_535, "The HTTP port."),
     ]
@@ -88,6 +89,9 @@ extension ReelConfiguration {
                 guard !text.isEmpty else { throw ConfigurationError(key: field.key, message: "must not be empty") }
                 field.write(&self, text)
             }
+        }
+        guard ["interest", "trending"].contains(recommender.ranker) else {
+            throw ConfigurationError(key: "recommender.ranker", message: "\"\(recommender.ranker)\" is not interest or trending")
         }
         if recommender.defaultPageSize > recommender.maxPageSize {
             throw ConfigurationError(key: "recommender.defaultPageSize", message: "is above recommender.maxPageSize (\(recommender.maxPageSize))")

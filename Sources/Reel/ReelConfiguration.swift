@@ -78,6 +78,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var defaultPageSize = 10
         /// The most items one feed request may ask for.
         public var maxPageSize = 50
+        /// Which chooser serves the For You feed: "interest" (the recommender) or "trending" (the fallback alone).
+        public var ranker = "interest"
         public init() {}
     }
 

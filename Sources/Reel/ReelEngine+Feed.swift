@@ -1,6 +1,7 @@
 import ReelDomain
 import ReelJournal
 import ReelRuntime
+import ReelRecommend
 import ReelViews
 
 /// One feed page as served (and recorded in the journal as `FeedServed`).
@@ -15,7 +16,8 @@ public struct FeedPage: Sendable, Hashable {
 
 public struct FeedEntry: Sendable, Hashable {
     public var video: VideoDetails
-    /// Which candidate source chose it ("trending", "trendingGlobal", "fresh").
+    /// Which candidate source chose it: the recommender's "session", "longTerm", "following", "explore",
+    /// "quality", or the fallback's "trending", "trendingGlobal", "fresh".
     public var source: String
     public var score: Float
 }
@@ -32,10 +34,17 @@ extension ReelEngine {
         do { (s, version) = try await sessions.state(of: session) } catch { throw ReelError.from(error) }
         guard s.started else { throw .notFound("unknownSession", "session \(session) has not been started") }
         let t = now
-        let (position, items) = viewRunner.read { store in
-            (store.nextPosition, TrendingFeed.select(in: store, viewer: s.viewer, region: s.region, exclude: s.recentlyServed, count: n, at: t))
-        }
         let seed = Self.seed(session: session, version: version)
+        let useInterest = configuration.recommender.ranker == "interest"
+        let (position, items) = viewRunner.read { store in
+            let request = FeedRequest(viewer: s.viewer, recentlyServed: s.recentlyServed, count: n, at: t, seed: seed)
+            return (
+                store.nextPosition,
+                useInterest
+                    ? InterestRanker.select(in: store, request)
+                    : TrendingFeed.select(in: store, viewer: s.viewer, region: s.region, exclude: s.recentlyServed, count: n, at: t)
+            )
+        }
         let receipt = try await run(
             "feed", sessions,
             .recordFeed(feed: FeedKind.forYou, viewsPosition: position, seed: seed, modelVersion: 0, build: build, items: items, at: t),

@@ -1,4 +1,5 @@
 import Foundation
+import ReelDomain
 import ReelWorkloads
 
 /// What a policy knows about the session asking for a page: the viewer, what they have been shown (in any

@@ -1,4 +1,5 @@
 import Foundation
+import ReelDomain
 import ReelWorkloads
 
 /// How a simulated viewer responds to one impression: the pinned formulas of the simulated world

@@ -1,4 +1,5 @@
 import Foundation
+import ReelDomain
 import ReelWorkloads
 
 /// One policy's figures in one seed's world.

@@ -1,4 +1,5 @@
 import Foundation
+import ReelDomain
 import ReelWorkloads
 
 /// One seed's hidden world: qualities, tastes, favourite creators, which videos are held back and when they

@@ -1,26 +1,25 @@
 import Foundation
-import ReelWorkloads
 
 // Samplers on SplitMix64 written out here (not the standard library's `random(in:using:)`, whose algorithm
 // may change between releases), so a seed gives the same world in every process and toolchain.
 
 extension SplitMix64 {
     /// A uniform integer in 0..<n.
-    mutating func below(_ n: Int) -> Int {
+    public mutating func below(_ n: Int) -> Int {
         precondition(n > 0)
         return Int(next() % UInt64(n))
     }
 
     /// A uniform double in (0, 1): never exactly 0, so logarithms are finite.
-    mutating func open01() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
+    public mutating func open01() -> Double { (Double(next() >> 11) + 0.5) * 0x1p-53 }
 
     /// A standard normal (Box–Muller).
-    mutating func normal() -> Double {
+    public mutating func normal() -> Double {
         sqrt(-2 * log(open01())) * cos(2 * .pi * open01())
     }
 
     /// Gamma(shape, 1): Marsaglia–Tsang, with the shape-boost for shapes below 1.
-    mutating func gamma(_ shape: Double) -> Double {
+    public mutating func gamma(_ shape: Double) -> Double {
         if shape < 1 { return gamma(shape + 1) * pow(open01(), 1 / shape) }
         let d = shape - 1.0 / 3.0
         let c = 1 / sqrt(9 * d)
@@ -38,14 +37,14 @@ extension SplitMix64 {
     }
 
     /// Beta(a, b) from two gammas.
-    mutating func beta(_ a: Double, _ b: Double) -> Double {
+    public mutating func beta(_ a: Double, _ b: Double) -> Double {
         let x = gamma(a)
         let y = gamma(b)
         return x / (x + y)
     }
 
     /// A Dirichlet draw with the same concentration for each of `count` components.
-    mutating func dirichlet(count: Int, alpha: Double) -> [Double] {
+    public mutating func dirichlet(count: Int, alpha: Double) -> [Double] {
         var g = (0..<count).map { _ in gamma(alpha) }
         let sum = g.reduce(0, +)
         if sum > 0 { for i in g.indices { g[i] /= sum } } else { g = [Double](repeating: 1 / Double(count), count: count) }
@@ -53,7 +52,7 @@ extension SplitMix64 {
     }
 
     /// Poisson(λ) by multiplying uniforms (Knuth): λ here is below 1.
-    mutating func poisson(_ lambda: Double) -> Int {
+    public mutating func poisson(_ lambda: Double) -> Int {
         let limit = exp(-lambda)
         var k = 0
         var p = open01()
@@ -65,5 +64,5 @@ extension SplitMix64 {
     }
 
     /// True with probability p.
-    mutating func chance(_ p: Double) -> Bool { nextUnit() < p }
+    public mutating func chance(_ p: Double) -> Bool { nextUnit() < p }
 }

@@ -1,0 +1,123 @@
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelViews
+
+/// What a feed page is asked for.
+public struct FeedRequest: Sendable {
+    public var viewer: UInt64
+    /// Videos this session was served already (the views' seen list covers earlier sessions).
+    public var recentlyServed: [UInt64]
+    public var count: Int
+    public var at: Timestamp
+    /// Every random draw of this page comes from it (recorded in `FeedServed`).
+    public var seed: UInt64
+
+    public init(viewer: UInt64, recentlyServed: [UInt64], count: Int, at: Timestamp, seed: UInt64) {
+        self.viewer = viewer
+        self.recentlyServed = recentlyServed
+        self.count = count
+        self.at = at
+        self.seed = seed
+    }
+}
+
+/// The first recommender: scores every published, unseen video by how well its hashtags, creator and sound
+/// match the viewer's long-term and session interest (views folded from what they watched, completed, looped,
+/// liked, shared and skipped), plus a Thompson-sampled completion rate (exploration for new videos comes from
+/// the width of that posterior) and a bonus for followed creators; then re-ranks for diversity.
+///
+/// Deterministic for given views, request and seed. Scans the whole catalogue: the ANN index and learned
+/// ranking of issue 7 replace the scan and the fixed weights (see `Docs/Architecture.md`).
+public enum InterestRanker {
+    /// Fixed weights of the first version (the learned ranker replaces them).
+    public struct Weights: Sendable {
+        public var longTerm = 1.0
+        public var session = 2.0
+        public var quality = 1.5
+        public var followed = 0.5
+        public init() {}
+    }
+
+    /// Creators and sounds do not repeat within this many items, main hashtags within `tagWindow`.
+    public static let creatorWindow = 5
+    public static let tagWindow = 2
+
+    public static func select(in store: ViewStore, _ r: FeedRequest, weights: Weights = Weights()) -> [FeedItem] {
+        let state = store.state
+        let seen = state.seen[r.viewer]
+        let blocked = state.blocked[r.viewer]
+        let following = state.following[r.viewer]
+        let excluded = Set(r.recentlyServed)
+        let now = r.at.milliseconds
+        let longTerm = normalised(state.longTermInterest[r.viewer], at: now, halfLife: ViewState.longTermHalfLifeMillis)
+        let session = normalised(state.sessionInterest[r.viewer], at: now, halfLife: ViewState.sessionHalfLifeMillis)
+        var g = SplitMix64(seed: r.seed)
+
+        struct Scored {
+            var video: UInt64, creator: UInt64, sound: UInt64, mainTag: String
+            var score: Double, longTerm: Double, session: Double, quality: Double, followed: Bool, plays: UInt64
+        }
+        var scored: [Scored] = []
+        for id in state.videos.sortedKeys {
+            guard let v = state.videos[id], v.videoStatus == .published, !excluded.contains(id), !(seen?.contains(id) ?? false),
+                  !(blocked?.contains(v.creator) ?? false)
+            else { continue }
+            var features = v.hashtags.map { ViewKey.feature(.hashtag, ViewKey.hashtag($0)) }
+            features.append(ViewKey.feature(.creator, v.creator))
+            if v.sound != 0 { features.append(ViewKey.feature(.sound, v.sound)) }
+            let lt = features.reduce(0) { $0 + (longTerm[$1] ?? 0) }
+            let st = features.reduce(0) { $0 + (session[$1] ?? 0) }
+            let c = state.videoCounters[id]
+            let plays = c?.plays ?? 0
+            let completions = min(c?.completions ?? 0, plays)
+            // Thompson sample of the completion rate under a Beta(1, 2) prior.
+            let q = g.beta(Double(completions) + 1, Double(plays - completions) + 2)
+            let followed = following?.contains(v.creator) ?? false
+            let score = weights.longTerm * lt + weights.session * st + weights.quality * q + (followed ? weights.followed : 0)
+            scored.append(Scored(video: id, creator: v.creator, sound: v.sound, mainTag: v.hashtags.first ?? "", score: score, longTerm: lt,
+                                 session: st, quality: q, followed: followed, plays: plays))
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
+
+        // Diversity: greedy, best first, skipping repeats within the windows; relaxed if the page cannot fill.
+        var page: [Scored] = []
+        var used = Set<UInt64>()
+        for strict in [true, false] where page.count < r.count {
+            for s in scored where page.count < r.count && !used.contains(s.video) {
+                if strict {
+                    let recent = page.suffix(creatorWindow)
+                    if recent.contains(where: { $0.creator == s.creator || ($0.sound == s.sound && s.sound != 0) }) { continue }
+                    if !s.mainTag.isEmpty && page.suffix(tagWindow).contains(where: { $0.mainTag == s.mainTag }) { continue }
+                }
+                used.insert(s.video)
+                page.append(s)
+            }
+        }
+        return page.map { s in
+            let source = s.session > 0 ? "session" : s.longTerm > 0 ? "longTerm" : s.followed ? "following" : s.plays < 20 ? "explore" : "quality"
+            return FeedItem(
+                video: s.video, source: source, score: Float(s.score),
+                features: [
+                    NamedValue("longTerm", Float(s.longTerm)), NamedValue("session", Float(s.session)),
+                    NamedValue("qualitySample", Float(s.quality)), NamedValue("followed", s.followed ? 1 : 0),
+                    NamedValue("plays", Float(s.plays)),
+                ])
+        }
+    }
+
+    /// A profile's weights decayed to `now` and divided by the largest magnitude, so each feature is in [−1, 1].
+    static func normalised(_ profile: InterestProfile?, at now: Int64, halfLife: Double) -> [UInt64: Double] {
+        guard let profile, !profile.entries.isEmpty else { return [:] }
+        var out: [UInt64: Double] = [:]
+        var largest = 0.0
+        for e in profile.entries {
+            let w = Double(e.weight) * (now > e.updatedAt ? exp2(-Double(now - e.updatedAt) / halfLife) : 1)
+            out[e.feature] = w
+            largest = max(largest, abs(w))
+        }
+        guard largest > 0 else { return [:] }
+        for k in out.keys { out[k]! /= largest }
+        return out
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Reel
+import Testing
+
+/// The real-time loop: what a viewer just did changes the session's very next page.
+@Suite struct RecommenderTests {
+    @Test func theNextPageFollowsWhatTheViewerJustLiked() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        try await withRunningEngine(testConfiguration(dir)) { engine in
+            let (_, cats) = try await publishVideos(engine, count: 12, tags: ["cats"])
+            let (_, cars) = try await publishVideos(engine, count: 12, tags: ["cars"])
+            let viewer = try await engine.registerUser(handle: "looper", region: "US", email: "l@example.org", displayName: "L")
+            let session = try await engine.startSession(viewer: viewer, context: SessionContext(region: "US"))
+            let first = try await engine.feed(session: session, count: 4)
+            // Watch every cat video on the page to the end and like it; skip the cars at once.
+            for item in first.items {
+                if cats.contains(item.video.id) {
+                    try await engine.engage(session: session, .watch(video: item.video.id, watchMillis: 10_000, loops: 1, completed: true))
+                    try await engine.engage(session: session, .like(video: item.video.id))
+                } else {
+                    try await engine.engage(session: session, .skip(video: item.video.id, watchedMillis: 300))
+                }
+            }
+            // If the first page had no cat video, teach the session one directly.
+            if !first.items.contains(where: { cats.contains($0.video.id) }) {
+                try await engine.engage(session: session, .watch(video: cats[0], watchMillis: 10_000, loops: 1, completed: true))
+                try await engine.engage(session: session, .like(video: cats[0]))
+            }
+            await engine.waitForViews()
+            let next = try await engine.feed(session: session, count: 4)
+            let catShare = Double(next.items.filter { cats.contains($0.video.id) }.count) / Double(next.items.count)
+            #expect(catShare >= 0.75, "the page after liking cats is \(catShare * 100)% cats")
+            #expect(next.items.contains { $0.source == "session" })
+            #expect(Set(next.items.map(\.video.id)).isDisjoint(with: first.items.map(\.video.id)))
+            _ = cars
+        }
+    }
+}
