@@ -58,7 +58,9 @@ public enum InterestRanker {
             var video: UInt64, creator: UInt64, sound: UInt64, mainTag: String
             var score: Double, longTerm: Double, session: Double, quality: Double, followed: Bool, plays: UInt64
         }
-        var scored: [Scored] = []
+        // The deterministic part first; the Thompson sample (at most `weights.quality`) is drawn only for videos
+        // that could still reach the best `need`, in a fixed order, so a replay draws the same numbers.
+        var candidates: [Scored] = []
         for id in state.videos.sortedKeys {
             guard let v = state.videos[id], v.videoStatus == .published, !excluded.contains(id), !(seen?.contains(id) ?? false),
                   !(blocked?.contains(v.creator) ?? false)
@@ -68,15 +70,29 @@ public enum InterestRanker {
             if v.sound != 0 { features.append(ViewKey.feature(.sound, v.sound)) }
             let lt = features.reduce(0) { $0 + (longTerm[$1] ?? 0) }
             let st = features.reduce(0) { $0 + (session[$1] ?? 0) }
-            let c = state.videoCounters[id]
-            let plays = c?.plays ?? 0
-            let completions = min(c?.completions ?? 0, plays)
-            // Thompson sample of the completion rate under a Beta(1, 2) prior.
-            let q = g.beta(Double(completions) + 1, Double(plays - completions) + 2)
             let followed = following?.contains(v.creator) ?? false
-            let score = weights.longTerm * lt + weights.session * st + weights.quality * q + (followed ? weights.followed : 0)
-            scored.append(Scored(video: id, creator: v.creator, sound: v.sound, mainTag: v.hashtags.first ?? "", score: score, longTerm: lt,
-                                 session: st, quality: q, followed: followed, plays: plays))
+            let base = weights.longTerm * lt + weights.session * st + (followed ? weights.followed : 0)
+            candidates.append(Scored(video: id, creator: v.creator, sound: v.sound, mainTag: v.hashtags.first ?? "", score: base, longTerm: lt,
+                                     session: st, quality: 0, followed: followed, plays: state.videoCounters[id]?.plays ?? 0))
+        }
+        candidates.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
+        let need = r.count * 4 + 8
+        var scored: [Scored] = []
+        var threshold = -Double.infinity
+        for var c in candidates {
+            if scored.count >= need && c.score + weights.quality < threshold { break }
+            let counters = state.videoCounters[c.video]
+            let plays = counters?.plays ?? 0
+            let completions = min(counters?.completions ?? 0, plays)
+            // Thompson sample of the completion rate under a Beta(1, 2) prior.
+            c.quality = g.beta(Double(completions) + 1, Double(plays - completions) + 2)
+            c.score += weights.quality * c.quality
+            scored.append(c)
+            if scored.count >= need {
+                scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
+                scored.removeLast(scored.count - need)
+                threshold = scored[need - 1].score
+            }
         }
         scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
 
