@@ -55,16 +55,16 @@ public enum InterestRanker {
         var g = SplitMix64(seed: r.seed)
 
         struct Scored {
-            var video: UInt64, creator: UInt64, sound: UInt64, mainTag: String
+            var video: UInt64, creator: UInt64, sound: UInt64, mainTag: UInt64
             var score: Double, longTerm: Double, session: Double, quality: Double, followed: Bool, plays: UInt64
         }
         // The deterministic part first; the Thompson sample (at most `weights.quality`) is drawn only for videos
         // that could still reach the best `need`, in a fixed order, so a replay draws the same numbers.
         var candidates: [Scored] = []
-        for id in state.videos.sortedKeys {
-            guard let v = state.videos[id], v.videoStatus == .published, !excluded.contains(id), !(seen?.contains(id) ?? false),
-                  !(blocked?.contains(v.creator) ?? false)
-            else { continue }
+        // Visit order does not matter: candidates are sorted by (score, id) before any random draw.
+        state.videos.forEachUnordered { id, v in
+            guard v.videoStatus == .published, !excluded.contains(id), !(seen?.contains(id) ?? false), !(blocked?.contains(v.creator) ?? false)
+            else { return }
             var features = v.hashtags.map { ViewKey.feature(.hashtag, ViewKey.hashtag($0)) }
             features.append(ViewKey.feature(.creator, v.creator))
             if v.sound != 0 { features.append(ViewKey.feature(.sound, v.sound)) }
@@ -72,7 +72,7 @@ public enum InterestRanker {
             let st = features.reduce(0) { $0 + (session[$1] ?? 0) }
             let followed = following?.contains(v.creator) ?? false
             let base = weights.longTerm * lt + weights.session * st + (followed ? weights.followed : 0)
-            candidates.append(Scored(video: id, creator: v.creator, sound: v.sound, mainTag: v.hashtags.first ?? "", score: base, longTerm: lt,
+            candidates.append(Scored(video: id, creator: v.creator, sound: v.sound, mainTag: v.hashtags.first.map { ViewKey.hashtag($0) } ?? 0, score: base, longTerm: lt,
                                      session: st, quality: 0, followed: followed, plays: state.videoCounters[id]?.plays ?? 0))
         }
         candidates.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
@@ -104,7 +104,7 @@ public enum InterestRanker {
                 if strict {
                     let recent = page.suffix(creatorWindow)
                     if recent.contains(where: { $0.creator == s.creator || ($0.sound == s.sound && s.sound != 0) }) { continue }
-                    if !s.mainTag.isEmpty && page.suffix(tagWindow).contains(where: { $0.mainTag == s.mainTag }) { continue }
+                    if s.mainTag != 0 && page.suffix(tagWindow).contains(where: { $0.mainTag == s.mainTag }) { continue }
                 }
                 used.insert(s.video)
                 page.append(s)

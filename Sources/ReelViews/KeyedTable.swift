@@ -61,6 +61,12 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
 
     public var sortedKeys: [UInt64] { rows.keys.sorted() }
 
+    /// Visits every resident row in an unspecified order that differs between processes: only for callers
+    /// whose result does not depend on the order (they sort or aggregate afterwards). Cheaper than `sortedKeys`.
+    public func forEachUnordered(_ body: (UInt64, Value) -> Void) {
+        for (k, v) in rows { body(k, v) }
+    }
+
     /// Canonical bytes: name, count, then every row in key order.
     func writeCanonical(into w: inout ByteWriter) {
         w.writeString(name)
