@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "ReelRuntimeTests",
             dependencies: [
-                "ReelJournal", "ReelRuntime", "ReelDomain", "ReelViews", "ReelWorkloads", "ReelTesting",
+                "ReelJournal", "ReelRuntime", "ReelDomain", "ReelViews", "ReelWorkloads", "ReelTesting", "ReelRecommend",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

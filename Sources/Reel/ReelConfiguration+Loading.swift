@@ -59,6 +59,7 @@ extension ReelConfiguration {
         .int("media.maxDurationSeconds", \.media.maxDurationSeconds, 1...3_600, "The longest video accepted."),
         .int("recommender.defaultPageSize", \.recommender.defaultPageSize, 1...100, "Feed items when not asked."),
         .int("recommender.maxPageSize", \.recommender.maxPageSize, 1...500, "The most feed items per request."),
+        .int("recommender.timeBudgetMillis", \.recommender.timeBudgetMillis, 1...60_000, "Ranking longer than this falls back to trending."),
         .string("recommender.ranker", \.recommender.ranker, "The For You chooser: interest (the recommender) or trending (fallback only)."),
         .string("server.host", \.server.host, "The address the HTTP server binds."),
         .int("server.port", \.server.port, 0...65_535, "The HTTP port."),

@@ -80,6 +80,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var maxPageSize = 50
         /// Which chooser serves the For You feed: "interest" (the recommender) or "trending" (the fallback alone).
         public var ranker = "interest"
+        /// When ranking takes longer than this, the page is served by the trending fallback, marked as such.
+        public var timeBudgetMillis = 250
         public init() {}
     }
 

@@ -36,15 +36,15 @@ extension ReelEngine {
         let t = now
         let seed = Self.seed(session: session, version: version)
         let useInterest = configuration.recommender.ranker == "interest"
-        let (position, items) = viewRunner.read { store in
+        let deadline = ContinuousClock.now + .milliseconds(configuration.recommender.timeBudgetMillis)
+        let (position, items, fellBack) = viewRunner.read { store in
             let request = FeedRequest(viewer: s.viewer, recentlyServed: s.recentlyServed, count: n, at: t, seed: seed)
-            return (
-                store.nextPosition,
-                useInterest
-                    ? InterestRanker.select(in: store, request)
-                    : TrendingFeed.select(in: store, viewer: s.viewer, region: s.region, exclude: s.recentlyServed, count: n, at: t)
-            )
+            if useInterest, let ranked = InterestRanker.select(in: store, request, deadline: deadline) { return (store.nextPosition, ranked, false) }
+            let fallback = TrendingFeed.select(in: store, viewer: s.viewer, region: s.region, exclude: s.recentlyServed, count: n, at: t)
+            // Said in the served reasons: the source names the fallback.
+            return (store.nextPosition, useInterest ? fallback.map { var i = $0; i.source = "fallback"; return i } : fallback, useInterest)
         }
+        if fellBack { logger.warning("ranking overran its \(configuration.recommender.timeBudgetMillis) ms budget; served the trending fallback") }
         let receipt = try await run(
             "feed", sessions,
             .recordFeed(feed: FeedKind.forYou, viewsPosition: position, seed: seed, modelVersion: 0, build: build, items: items, at: t),

@@ -43,7 +43,10 @@ public enum InterestRanker {
     public static let creatorWindow = 5
     public static let tagWindow = 2
 
-    public static func select(in store: ViewStore, _ r: FeedRequest, weights: Weights = Weights()) -> [FeedItem] {
+    /// The page, or nil when `deadline` passed first (the caller falls back and says so).
+    public static func select(in store: ViewStore, _ r: FeedRequest, weights: Weights = Weights(), deadline: ContinuousClock.Instant? = nil)
+        -> [FeedItem]?
+    {
         let state = store.state
         let seen = state.seen[r.viewer]
         let blocked = state.blocked[r.viewer]
@@ -79,8 +82,9 @@ public enum InterestRanker {
         let need = r.count * 4 + 8
         var scored: [Scored] = []
         var threshold = -Double.infinity
-        for var c in candidates {
+        for (i, var c) in candidates.enumerated() {
             if scored.count >= need && c.score + weights.quality < threshold { break }
+            if let deadline, i & 255 == 0, ContinuousClock.now > deadline { return nil }
             let counters = state.videoCounters[c.video]
             let plays = counters?.plays ?? 0
             let completions = min(counters?.completions ?? 0, plays)
