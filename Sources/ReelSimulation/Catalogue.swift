@@ -41,11 +41,12 @@ public struct Catalogue: Sendable {
         return Catalogue(videos: videos)
     }
 
-    /// Where the repository keeps it, relative to the working directory or the package root.
+    /// The copy the repository ships (`Data/kuairand-pure/`, with its licence), found from the working
+    /// directory or from this source file's package.
     public static func defaultPath() -> String? {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
-        let candidates = ["../shared/data/kuairand-pure/video_features_basic_pure.csv", "\(url.path)/../shared/data/kuairand-pure/video_features_basic_pure.csv"]
-        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+        let relative = "Data/kuairand-pure/video_features_basic_pure.csv"
+        return [relative, "\(url.path)/\(relative)"].first { FileManager.default.fileExists(atPath: $0) }
     }
 }

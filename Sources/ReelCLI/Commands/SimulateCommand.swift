@@ -10,7 +10,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Worlds to run (seeds 1...N).") var seeds: Int = 5
     @Option(help: "Viewers per world.") var viewers: Int = 2000
     @Option(help: "Comma-separated policies (reel, random, popular, followOnly, oracle).") var policies: String = Simulation.policyNames.joined(separator: ",")
-    @Option(help: "The KuaiRand-Pure video CSV (default: ../shared/data/kuairand-pure/).") var catalogue: String?
+    @Option(help: "The KuaiRand-Pure video CSV (default: the copy in Data/kuairand-pure/).") var catalogue: String?
     @Option(help: "Scratch directory for the reel policy's data.") var scratch: String = NSTemporaryDirectory() + "reel-simulate"
     @Option(help: "Instead of comparing policies, write seed 1's catalogue and random-exposure interactions as CSV (for reel import and reel eval) into this directory.")
     var exportRandomExposure: String?
