@@ -36,8 +36,14 @@ public enum InterestRanker {
         public var session = 2.0
         public var quality = 1.5
         public var followed = 0.5
+        /// Of every `exploreEvery` items, one is an exploration slot for a new video (0: none).
+        public var exploreEvery = 5
         public init() {}
     }
+
+    /// A video is "new" (eligible for exploration slots) below this many plays and this age.
+    public static let exploreMaxPlays: UInt64 = 50
+    public static let exploreMaxAgeMillis: Int64 = 86_400_000
 
     /// Creators and sounds do not repeat within this many items, main hashtags within `tagWindow`.
     public static let creatorWindow = 5
@@ -60,6 +66,7 @@ public enum InterestRanker {
         struct Scored {
             var video: UInt64, creator: UInt64, sound: UInt64, mainTag: UInt64
             var score: Double, longTerm: Double, session: Double, quality: Double, followed: Bool, plays: UInt64
+            var explore = false
         }
         // The deterministic part first; the Thompson sample (at most `weights.quality`) is drawn only for videos
         // that could still reach the best `need`, in a fixed order, so a replay draws the same numbers.
@@ -100,11 +107,32 @@ public enum InterestRanker {
         }
         scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
 
+        // Exploration slots: new videos (few plays, recently published) by a Thompson sample of their
+        // completion rate, from their own seed so the main ranking's draws do not depend on them.
+        let slots = weights.exploreEvery > 0 ? r.count / weights.exploreEvery : 0
+        var explore: [Scored] = []
+        if slots > 0 {
+            var ge = SplitMix64(seed: SplitMix64.mix(r.seed, 0xE7))
+            var pool: [(Scored, Double)] = []
+            for c in candidates where c.plays < Self.exploreMaxPlays {
+                guard let v = state.videos[c.video], now - v.publishedAt.milliseconds < Self.exploreMaxAgeMillis else { continue }
+                let counters = state.videoCounters[c.video]
+                let completions = min(counters?.completions ?? 0, c.plays)
+                var e = c
+                e.quality = ge.beta(Double(completions) + 1, Double(c.plays - completions) + 2)
+                pool.append((e, e.quality + 0.5 * c.score))
+            }
+            pool.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.video < $1.0.video }
+            explore = pool.prefix(slots).map { var e = $0.0; e.explore = true; return e }
+        }
+        let exploreIDs = Set(explore.map(\.video))
+
         // Diversity: greedy, best first, skipping repeats within the windows; relaxed if the page cannot fill.
         var page: [Scored] = []
-        var used = Set<UInt64>()
-        for strict in [true, false] where page.count < r.count {
-            for s in scored where page.count < r.count && !used.contains(s.video) {
+        var used = exploreIDs
+        let mainCount = r.count - explore.count
+        for strict in [true, false] where page.count < mainCount {
+            for s in scored where page.count < mainCount && !used.contains(s.video) {
                 if strict {
                     let recent = page.suffix(creatorWindow)
                     if recent.contains(where: { $0.creator == s.creator || ($0.sound == s.sound && s.sound != 0) }) { continue }
@@ -114,8 +142,10 @@ public enum InterestRanker {
                 page.append(s)
             }
         }
+        // Exploration items go to every `exploreEvery`-th place (the 5th, the 10th...).
+        for (k, e) in explore.enumerated() { page.insert(e, at: min(page.count, (k + 1) * weights.exploreEvery - 1)) }
         return page.map { s in
-            let source = s.session > 0 ? "session" : s.longTerm > 0 ? "longTerm" : s.followed ? "following" : s.plays < 20 ? "explore" : "quality"
+            let source = s.explore ? "explore" : s.session > 0 ? "session" : s.longTerm > 0 ? "longTerm" : s.followed ? "following" : "quality"
             return FeedItem(
                 video: s.video, source: source, score: Float(s.score),
                 features: [
