@@ -95,12 +95,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
-        .testTarget(name: "ReelSimulationTests", dependencies: ["ReelSimulation", "ReelWorkloads", "Reel", "ReelJournal"]),
+        .testTarget(name: "ReelSimulationTests", dependencies: ["ReelSimulation", "ReelWorkloads", "Reel", "ReelJournal", "ReelTesting"]),
         /// Uses only the public `Reel` API, as a host would (plus the test file system for fault injection).
         .testTarget(
             name: "ReelEngineTests",
             dependencies: [
-                "Reel", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "GRDB", package: "GRDB.swift"),
+                "Reel", "ReelTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

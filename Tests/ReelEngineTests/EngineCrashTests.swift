@@ -1,5 +1,6 @@
 import Foundation
 import Reel
+import ReelTesting
 import Testing
 
 /// A whole engine in a real process, killed with SIGKILL while commands are in flight, five times over: each
@@ -18,32 +19,9 @@ import Testing
         var acked: [UInt64: UInt64] = [:]
         var total = 0
         for round in 0..<5 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: reel)
-            p.arguments = ["journal", "crash-engine", "--data-dir", dir]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let reader = out.fileHandleForReading
-            var received = Data()
-            while String(decoding: received, as: UTF8.self).components(separatedBy: "ack ").count < 150 {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                received.append(chunk)
-            }
-            try await Task.sleep(for: .milliseconds(15 * round))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            received.append(reader.readDataToEndOfFile())
-            var count = 0
-            for line in String(decoding: received, as: UTF8.self).split(separator: "\n") {
-                let f = line.split(separator: " ")
-                if f.count == 3, f[0] == "ack", let s = UInt64(f[1]), let v = UInt64(f[2]) {
-                    acked[s] = max(acked[s] ?? 0, v)
-                    count += 1
-                }
-            }
+            let lines = try await runReelUntilKilled(reel, ["journal", "crash-engine", "--data-dir", dir], acks: 149, grace: .milliseconds(15 * round))
+            for (s, v) in lines { acked[s] = max(acked[s] ?? 0, v) }
+            let count = lines.count
             #expect(count > 0, "round \(round) acknowledged nothing")
             total += count
         }
@@ -60,14 +38,4 @@ import Testing
             #expect(engine.video(video)?.counters.plays == UInt64(counter.watches), "views agree with the journal after five kills")
         }
     }
-}
-
-private func reelExecutable() -> String? {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    for config in ["debug", "release"] {
-        let p = "\(url.path)/.build/\(config)/reel"
-        if FileManager.default.isExecutableFile(atPath: p) { return p }
-    }
-    return nil
 }

@@ -1,6 +1,7 @@
 import Foundation
 import ReelDomain
 import ReelJournal
+import ReelTesting
 import ReelWorkloads
 import Testing
 

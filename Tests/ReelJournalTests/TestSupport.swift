@@ -35,18 +35,10 @@ func readAll(_ j: Journal) throws -> [RecordedEvent] {
     return out
 }
 
-/// The package root (for the built `reel` binary and the golden journals).
+/// The package root (for the golden journals; the `reel` binary comes from `ReelTesting.reelExecutable`).
 let packageRoot: String = {
     var url = URL(fileURLWithPath: #filePath)
     for _ in 0..<3 { url.deleteLastPathComponent() }
     return url.path
 }()
 
-/// The `reel` executable of this build (built by `make test` before the tests run).
-func reelExecutable() -> String? {
-    for config in ["debug", "release"] {
-        let p = "\(packageRoot)/.build/\(config)/reel"
-        if FileManager.default.isExecutableFile(atPath: p) { return p }
-    }
-    return nil
-}

@@ -122,28 +122,8 @@ import Testing
         defer { cleanup(dir) }
         var acked: [UInt64: UInt64] = [:]
         for round in 0..<5 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: reel)
-            p.arguments = ["journal", "crash-actors", "--data-dir", dir]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let reader = out.fileHandleForReading
-            var received = Data()
-            while String(decoding: received, as: UTF8.self).components(separatedBy: "ack ").count < 200 {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                received.append(chunk)
-            }
-            try await Task.sleep(for: .milliseconds(20 * round))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            received.append(reader.readDataToEndOfFile())
-            for line in String(decoding: received, as: UTF8.self).split(separator: "\n") {
-                let f = line.split(separator: " ")
-                if f.count == 3, f[0] == "ack", let s = UInt64(f[1]), let v = UInt64(f[2]) { acked[s] = max(acked[s] ?? 0, v) }
-            }
+            let lines = try await runReelUntilKilled(reel, ["journal", "crash-actors", "--data-dir", dir], acks: 199, grace: .milliseconds(20 * round))
+            for (s, v) in lines { acked[s] = max(acked[s] ?? 0, v) }
             #expect(!acked.isEmpty, "round \(round) acknowledged nothing")
             var ro = JournalConfiguration(directory: "\(dir)/journal")
             ro.readOnly = true

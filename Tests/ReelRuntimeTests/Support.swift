@@ -1,6 +1,7 @@
 import Foundation
 import ReelJournal
 import ReelRuntime
+@_exported import ReelTesting
 
 func temporaryDirectory(_ name: String = #function) -> String {
     let safe = name.filter { $0.isLetter || $0.isNumber }
@@ -10,20 +11,6 @@ func temporaryDirectory(_ name: String = #function) -> String {
 }
 
 func cleanup(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
-
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
-func reelExecutable() -> String? {
-    for config in ["debug", "release"] {
-        let p = "\(packageRoot)/.build/\(config)/reel"
-        if FileManager.default.isExecutableFile(atPath: p) { return p }
-    }
-    return nil
-}
 
 /// Runs `reel` with arguments and returns its standard output.
 func runReel(_ arguments: [String]) throws -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import ReelTesting
 import ReelWorkloads
 import Testing
 
@@ -123,14 +124,4 @@ import Testing
         #expect(a.contains("\"oracle\"") && a.contains("ci95"))
         #expect(try run() == a)
     }
-}
-
-private func reelExecutable() -> String? {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    for config in ["debug", "release"] {
-        let p = "\(url.path)/.build/\(config)/reel"
-        if FileManager.default.isExecutableFile(atPath: p) { return p }
-    }
-    return nil
 }
