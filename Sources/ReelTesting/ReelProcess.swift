@@ -12,6 +12,20 @@ public func reelExecutable(testFile: String = #filePath) -> String? {
     return nil
 }
 
+/// Runs `reel` with `arguments` to the end and returns its standard output (standard error is discarded).
+public func runReel(_ executable: String, _ arguments: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
 /// Runs `reel` with `arguments` until it has printed at least `acks` lines starting with "ack ", waits
 /// `grace` more, kills it with SIGKILL and returns the `(id, version)` of every `ack <id> <version>` line.
 public func runReelUntilKilled(_ executable: String, _ arguments: [String], acks: Int, grace: Duration) async throws -> [(UInt64, UInt64)] {

@@ -12,19 +12,8 @@ func temporaryDirectory(_ name: String = #function) -> String {
 
 func cleanup(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
 
-/// Runs `reel` with arguments and returns its standard output.
-func runReel(_ arguments: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: reelExecutable()!)
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
+/// Runs the package's `reel` with arguments and returns its standard output.
+func runReel(_ arguments: [String]) throws -> String { try ReelTesting.runReel(reelExecutable()!, arguments) }
 
 /// A bank account: the smallest entity with an invariant that stale state would break (never below zero).
 enum Account: EventSourcedEntity {

@@ -109,16 +109,7 @@ import Testing
             return
         }
         func run() throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: reel)
-            p.arguments = ["simulate", "--json", "--seeds", "2", "--viewers", "60", "--policies", "random,popular,followOnly,oracle"]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            try runReel(reel, ["simulate", "--json", "--seeds", "2", "--viewers", "60", "--policies", "random,popular,followOnly,oracle"])
         }
         let a = try run()
         #expect(a.contains("\"oracle\"") && a.contains("ci95"))
