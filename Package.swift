@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "ReelDomain", targets: ["ReelDomain"]),
         /// The embeddable engine: what a host server depends on.
         .library(name: "Reel", targets: ["Reel"]),
+        /// Uploads, the transcoding pipeline and the media job queue, for hosts that accept videos.
+        .library(name: "ReelMedia", targets: ["ReelMedia"]),
         .executable(name: "reel", targets: ["ReelCLI"]),
     ],
     dependencies: [
@@ -63,6 +65,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        /// Uploads, blob storage, the one-pass ffmpeg pipeline and the event-driven media job queue.
+        .target(
+            name: "ReelMedia",
+            dependencies: [
+                "Reel", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         /// The simulated world with an oracle, the measuring instrument the recommender is judged by.
         .target(name: "ReelSimulation", dependencies: ["Reel", "ReelJournal", "ReelWorkloads", .product(name: "Logging", package: "swift-log")]),
         /// The small host in the getting-started article: compiled in CI so the example stays true.
@@ -74,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "ReelCLI",
             dependencies: [
-                "Reel", "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews", "ReelSimulation",
+                "Reel", "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews", "ReelSimulation", "ReelMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -94,6 +104,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia", "Reel", "ReelTesting"]),
         .testTarget(name: "ReelDomainTests", dependencies: ["ReelDomain", "ReelRuntime", "ReelJournal"]),
         .testTarget(name: "ReelSimulationTests", dependencies: ["ReelSimulation", "ReelWorkloads", "Reel", "ReelJournal", "ReelTesting"]),
         /// Uses only the public `Reel` API, as a host would (plus the test file system for fault injection).

@@ -1,0 +1,98 @@
+import Foundation
+
+/// How a tool run ended, when it did not succeed. `timedOut` and `diskFull` are worth retrying; a tool that
+/// rejects the input is not.
+public struct ToolFailure: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable { case cannotStart, timedOut, diskFull, crashed, failed }
+    public var kind: Kind
+    public var tool: String
+    public var status: Int32
+    /// The end of what the tool wrote to standard error.
+    public var stderrTail: String
+    public var description: String {
+        switch kind {
+        case .cannotStart: "\(tool) could not be started: \(stderrTail)"
+        case .timedOut: "\(tool) ran out of time and was killed"
+        case .diskFull: "the disk is full (\(tool): \(stderrTail))"
+        case .crashed: "\(tool) crashed (signal \(status))"
+        case .failed: "\(tool) failed (exit \(status)): \(stderrTail)"
+        }
+    }
+    public var isTransient: Bool { kind != .failed }
+}
+
+/// Runs ffmpeg and ffprobe as hostile-input processors: inside `prlimit` (address space, file size, CPU
+/// seconds), with a wall-clock limit after which the process is killed, and with standard output and error
+/// going to files (never pipes that could fill and deadlock).
+public struct ToolRunner: Sendable {
+    public var limits: MediaLimits
+    public var ffmpeg = "ffmpeg"
+    public var ffprobe = "ffprobe"
+
+    public init(limits: MediaLimits) { self.limits = limits }
+
+    /// Runs `tool` in `directory` and returns its standard output. Throws ``ToolFailure``.
+    public func run(_ tool: String, _ arguments: [String], in directory: String) async throws(ToolFailure) -> Data {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reel-tool-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+
+        let process = Process()
+        var argv = [tool] + arguments
+        if let prlimit = Self.prlimitPath {
+            let cpu = limits.toolTimeoutSeconds * max(1, ProcessInfo.processInfo.activeProcessorCount)
+            argv = ["--as=\(limits.memoryLimitBytes)", "--fsize=\(limits.outputFileLimitBytes)", "--cpu=\(cpu)", "--core=0", "--"] + argv
+            process.executableURL = URL(fileURLWithPath: prlimit)
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        }
+        process.arguments = argv
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        guard let out = try? FileHandle(forWritingTo: outURL), let err = try? FileHandle(forWritingTo: errURL) else {
+            throw ToolFailure(kind: .cannotStart, tool: tool, status: -1, stderrTail: "no scratch files")
+        }
+        defer {
+            try? out.close()
+            try? err.close()
+        }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+
+        let exited = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in
+            exited.continuation.yield()
+            exited.continuation.finish()
+        }
+        do { try process.run() } catch { throw ToolFailure(kind: .cannotStart, tool: tool, status: -1, stderrTail: "\(error)") }
+        let pid = process.processIdentifier
+        let timeout = limits.toolTimeoutSeconds
+        let killer = Task {
+            try await Task.sleep(for: .seconds(timeout))
+            kill(pid, SIGKILL)
+            return true
+        }
+        await withTaskCancellationHandler {
+            for await _ in exited.stream { break }
+        } onCancel: {
+            kill(pid, SIGKILL)
+        }
+        killer.cancel()
+        let timedOut = (try? await killer.value) == true
+        let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
+        let tail = String(stderr.suffix(600)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = process.terminationStatus
+        if timedOut { throw ToolFailure(kind: .timedOut, tool: tool, status: status, stderrTail: tail) }
+        if stderr.contains("No space left on device") || stderr.contains("File too large") {
+            throw ToolFailure(kind: .diskFull, tool: tool, status: status, stderrTail: tail)
+        }
+        if process.terminationReason == .uncaughtSignal { throw ToolFailure(kind: .crashed, tool: tool, status: status, stderrTail: tail) }
+        guard status == 0 else { throw ToolFailure(kind: .failed, tool: tool, status: status, stderrTail: tail) }
+        return (try? Data(contentsOf: outURL)) ?? Data()
+    }
+
+    static let prlimitPath: String? = ["/usr/bin/prlimit", "/bin/prlimit"].first { FileManager.default.isExecutableFile(atPath: $0) }
+}
