@@ -70,6 +70,19 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var maxUploadBytes = 512 << 20
         /// The longest video accepted.
         public var maxDurationSeconds = 600
+        /// Transcoding jobs run at once (each ffmpeg already uses every core).
+        public var concurrency = 1
+        /// Tries per job before a transient failure (timeout, full disk) becomes `video.processingFailed`.
+        public var maxAttempts = 4
+        /// The first retry waits this long; each further one twice as long.
+        public var retryBackoffSeconds = 5
+        /// A tool run (probe or transcode) is killed after this long.
+        public var toolTimeoutSeconds = 600
+        /// Chunk size of resumable uploads.
+        public var uploadChunkBytes = 8 << 20
+        /// Moderation: comma-separated hashtags (without '#') and caption words that get an upload rejected.
+        public var blockedHashtags = ""
+        public var blockedWords = ""
         public init() {}
     }
 

@@ -170,17 +170,21 @@ extension ReelEngine {
                             sourceKind: metadata.sourceKind, blob: blob, at: at ?? now), to: video, waitForViews: true)
     }
 
-    /// Media processing finished: the renditions exist. `matchedSound` (when not 0) is the existing sound the
-    /// audio matched.
+    /// Media processing finished: the renditions exist. Without `analysis`, `matchedSound` (when not 0) is the
+    /// existing sound the audio matched; with one (the media pipeline's), `matchedSound` is authoritative: the
+    /// matched sound, the video's own new sound, or 0 for a silent video.
     @discardableResult
-    public func processingSucceeded(video: UInt64, durationMillis: UInt64, renditions: [String], matchedSound: UInt64 = 0, at: Timestamp? = nil)
+    public func processingSucceeded(
+        video: UInt64, durationMillis: UInt64, renditions: [String], matchedSound: UInt64 = 0, analysis: MediaAnalysis = MediaAnalysis(),
+        at: Timestamp? = nil
+    )
         async throws(ReelError) -> Receipt
     {
         guard durationMillis <= UInt64(configuration.media.maxDurationSeconds) * 1000 else {
             throw .invalid("tooLong", "a video of \(durationMillis) ms is longer than \(configuration.media.maxDurationSeconds) s (media.maxDurationSeconds)")
         }
         return try await run(
-            "processingSucceeded", videos, .processingSucceeded(durationMillis: durationMillis, renditions: renditions, sound: matchedSound, at: at ?? now),
+            "processingSucceeded", videos, .processingSucceeded(durationMillis: durationMillis, renditions: renditions, sound: matchedSound, analysis: analysis, at: at ?? now),
             to: video, waitForViews: true)
     }
 

@@ -52,6 +52,8 @@ public final class ReelEngine: Service, Sendable {
         public var snapshots: String { "\(directory)/snapshots.sqlite" }
         public var views: String { "\(directory)/views.sqlite" }
         public var blobs: String { "\(directory)/blobs" }
+        /// Resumable uploads in progress (session files and chunks; not part of backups).
+        public var uploads: String { "\(directory)/uploads" }
     }
 
     /// Opens the data directory (creating it when new), locks it, recovers the journal and loads the views'

@@ -5,9 +5,9 @@ import ReelJournal
 public enum EventCatalog {
     public static let types: [any DomainEvent.Type] = ReelEvent.types
 
-    /// Upcasters from older payload versions. Empty while every type is at version 1; a new version adds its
-    /// step here and a golden journal of the old version keeps proving it.
-    public static let upcasters = UpcasterChain([])
+    /// Upcasters from older payload versions: each new version adds its step here, and a test with the old
+    /// version's bytes keeps proving it.
+    public static let upcasters = UpcasterChain([ProcessingSucceeded.upcasterFromVersion1])
 
     private static let byType: [String: any DomainEvent.Type] = Dictionary(
         uniqueKeysWithValues: types.map { ($0.type, $0) })

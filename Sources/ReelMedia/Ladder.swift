@@ -6,6 +6,12 @@ public struct Rung: Sendable, Hashable, Codable {
     public var height: Int
     /// Target video bit rate (bits per second); the VBV cap and buffer follow from it.
     public var videoBitrate: Int
+    public init(name: String, width: Int, height: Int, videoBitrate: Int) {
+        self.name = name
+        self.width = width
+        self.height = height
+        self.videoBitrate = videoBitrate
+    }
     public var maxrate: Int { videoBitrate * 107 / 100 }
     public var bufsize: Int { videoBitrate * 2 }
     /// H.264 level for this size at `fps` (level_idc, e.g. 31 for 3.1), from the macroblock limits of Annex A.

@@ -81,7 +81,9 @@ public enum AudioFingerprint {
 
     /// Same sound: similarity at or above `threshold`. Unrelated audio sits near 0.5 (random bits agree half
     /// the time); a re-encode of the same audio is typically above 0.9.
-    public static func isSameSound(_ a: [UInt32], _ b: [UInt32], threshold: Double = 0.8) -> Bool {
+    public static let sameSoundThreshold = 0.8
+
+    public static func isSameSound(_ a: [UInt32], _ b: [UInt32], threshold: Double = sameSoundThreshold) -> Bool {
         similarity(a, b) >= threshold
     }
 }

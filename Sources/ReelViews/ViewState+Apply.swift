@@ -37,7 +37,7 @@ extension ViewState {
                 $0.status = UInt32(VideoStatus.ready.rawValue)
                 $0.durationMillis = e.durationMillis
                 $0.renditions = e.renditions
-                if e.sound != 0 { $0.sound = e.sound }
+                if e.sound != 0 || e.width != 0 { $0.sound = e.sound }
             }
         case .processingFailed(let e): setStatus(e.video, .failed)
         case .published(let e):

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Reel
 import Synchronization
+import ReelTesting
 import Testing
 
 @Suite struct DataSafetyTests {
@@ -150,51 +151,6 @@ final class WatchCounter: EventSubscriber, @unchecked Sendable {
     var watches: Int { lock.withLock { count } }
 }
 
-/// A small tmpfs mounted for one test, with a ballast file to fill it and free it again.
-struct TmpfsVolume {
-    let path: String
-
-    static let canMount: Bool = {
-        guard getuid() == 0 else { return false }
-        guard let probe = try? TmpfsVolume(megabytes: 1) else { return false }
-        probe.unmount()
-        return true
-    }()
-
-    init(megabytes: Int) throws {
-        path = temporaryDirectory()
-        guard shell("mount -t tmpfs -o size=\(megabytes)m tmpfs \(path)") == 0 else {
-            cleanup(path)
-            throw CocoaError(.fileWriteNoPermission)
-        }
-    }
-
-    /// Writes a ballast file until only about `leavingKilobytes` remain free.
-    func fill(leavingKilobytes: Int) throws {
-        var stats = statvfs()
-        statvfs(path, &stats)
-        let free = Int(stats.f_bavail) * Int(stats.f_frsize)
-        let ballast = max(0, free - leavingKilobytes * 1024)
-        FileManager.default.createFile(atPath: "\(path)/ballast", contents: Data(count: ballast))
-    }
-
-    func freeBallast() { try? FileManager.default.removeItem(atPath: "\(path)/ballast") }
-
-    func unmount() {
-        _ = shell("umount \(path)")
-        cleanup(path)
-    }
-
-    @discardableResult
-    func shell(_ command: String) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command + " 2>/dev/null"]
-        try? p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
-}
 
 /// A clock a test moves by hand.
 final class TestClock: JournalClock, @unchecked Sendable {

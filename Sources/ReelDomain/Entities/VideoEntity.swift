@@ -62,8 +62,9 @@ public enum VideoEntity: EventSourcedEntity {
         case startUpload(creator: UInt64, byteSize: UInt64, at: Timestamp)
         /// `source` 0 and `sourceKind` "" for an original; otherwise a published video and "duet" or "stitch".
         case completeUpload(caption: String, hashtags: [String], sound: UInt64, source: UInt64, sourceKind: String, blob: String, at: Timestamp)
-        /// `sound` 0 keeps the sound the upload named; another value is the sound the audio matched.
-        case processingSucceeded(durationMillis: UInt64, renditions: [String], sound: UInt64, at: Timestamp)
+        /// Without an analysis, `sound` 0 keeps the sound the upload named; with one, `sound` is what the audio
+        /// showed (a matched sound, the video's own new sound, or 0 for silence).
+        case processingSucceeded(durationMillis: UInt64, renditions: [String], sound: UInt64, analysis: MediaAnalysis = MediaAnalysis(), at: Timestamp)
         case processingFailed(reason: String, at: Timestamp)
         case publish(at: Timestamp)
         case reject(reason: String, at: Timestamp)
@@ -91,13 +92,13 @@ public enum VideoEntity: EventSourcedEntity {
             }
             return [.uploadCompleted(UploadCompleted(video: id, creator: s.creator, caption: caption, hashtags: hashtags, sound: sound,
                                                      source: source, sourceKind: sourceKind, blob: blob, occurredAt: at))]
-        case let .processingSucceeded(durationMillis, renditions, sound, at):
+        case let .processingSucceeded(durationMillis, renditions, sound, analysis, at):
             try transition(s, from: [.processing], to: .ready)
             guard durationMillis > 0 else { throw CommandRejected("invalidMetadata", "video \(id) has no duration") }
             guard durationMillis <= maxDurationMillis else {
                 throw CommandRejected("tooLong", "video \(id) lasts \(durationMillis) ms; at most \(maxDurationMillis) ms is allowed")
             }
-            return [.processingSucceeded(ProcessingSucceeded(video: id, durationMillis: durationMillis, renditions: renditions, sound: sound, occurredAt: at))]
+            return [.processingSucceeded(ProcessingSucceeded(video: id, durationMillis: durationMillis, renditions: renditions, sound: sound, occurredAt: at, analysis: analysis))]
         case let .processingFailed(reason, at):
             try transition(s, from: [.processing], to: .failed)
             return [.processingFailed(ProcessingFailed(video: id, reason: reason, occurredAt: at))]
@@ -153,7 +154,7 @@ public enum VideoEntity: EventSourcedEntity {
             s.status = .ready
             s.durationMillis = e.durationMillis
             s.renditions = e.renditions
-            if e.sound != 0 { s.sound = e.sound }
+            if e.sound != 0 || e.width != 0 { s.sound = e.sound }
         case .processingFailed(let e):
             s.status = .failed
             s.reason = e.reason

@@ -87,23 +87,81 @@ public struct UploadCompleted: DomainEvent {
     }
 }
 
-/// Transcoding and analysis finished: duration, renditions (rung names such as "720p") and the sound the audio matched.
+/// What the media pipeline learned about a video's content: the facts the processed event records so that
+/// near-duplicate and sound matching can be rebuilt from the journal alone. Empty (`width` 0) for videos
+/// processed elsewhere (imports) and for version 1 events.
+public struct MediaAnalysis: Sendable, Hashable {
+    public var width: UInt32 = 0
+    public var height: UInt32 = 0
+    public var hasAudio = false
+    /// One 64-bit dHash per second of video.
+    public var frameHashes: [UInt64] = []
+    /// Chromaprint raw words of the first two minutes of audio at most.
+    public var audioFingerprint: [UInt32] = []
+    public var sceneCutsMillis: [UInt64] = []
+    /// The earlier video this one nearly duplicates (0 for none).
+    public var duplicateOf: UInt64 = 0
+    public var isEmpty: Bool { width == 0 }
+    /// At most this many fingerprint words are recorded (about two minutes).
+    public static let maxFingerprintWords = 968
+
+    public init() {}
+    public init(
+        width: UInt32, height: UInt32, hasAudio: Bool, frameHashes: [UInt64], audioFingerprint: [UInt32], sceneCutsMillis: [UInt64], duplicateOf: UInt64
+    ) {
+        self.width = width
+        self.height = height
+        self.hasAudio = hasAudio
+        self.frameHashes = frameHashes
+        self.audioFingerprint = Array(audioFingerprint.prefix(Self.maxFingerprintWords))
+        self.sceneCutsMillis = sceneCutsMillis
+        self.duplicateOf = duplicateOf
+    }
+}
+
+/// Transcoding and analysis finished: duration, renditions (rung names such as "720p"), the sound and what
+/// the analysis found. With an analysis, `sound` is authoritative (the sound the audio matched, the video's
+/// own new sound, or 0 for a silent video); without one, 0 keeps the sound the upload named.
+///
+/// Version 2 added the analysis; version 1 payloads are upcast with an empty one (``upcasterFromVersion1``).
 public struct ProcessingSucceeded: DomainEvent {
     public static let type = "video.processed"
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
 
     public var video: UInt64
     public var durationMillis: UInt64
     public var renditions: [String]
     public var sound: UInt64
     public var occurredAt: Timestamp
+    public var width: UInt32
+    public var height: UInt32
+    public var hasAudio: Bool
+    public var frameHashes: [UInt64]
+    public var audioFingerprint: [UInt32]
+    public var sceneCutsMillis: [UInt64]
+    public var duplicateOf: UInt64
 
-    public init(video: UInt64, durationMillis: UInt64, renditions: [String], sound: UInt64, occurredAt: Timestamp) {
+    public init(
+        video: UInt64, durationMillis: UInt64, renditions: [String], sound: UInt64, occurredAt: Timestamp, analysis: MediaAnalysis = MediaAnalysis()
+    ) {
         self.video = video
         self.durationMillis = durationMillis
         self.renditions = renditions
         self.sound = sound
         self.occurredAt = occurredAt
+        width = analysis.width
+        height = analysis.height
+        hasAudio = analysis.hasAudio
+        frameHashes = analysis.frameHashes
+        audioFingerprint = analysis.audioFingerprint
+        sceneCutsMillis = analysis.sceneCutsMillis
+        duplicateOf = analysis.duplicateOf
+    }
+
+    public var analysis: MediaAnalysis {
+        MediaAnalysis(
+            width: width, height: height, hasAudio: hasAudio, frameHashes: frameHashes, audioFingerprint: audioFingerprint,
+            sceneCutsMillis: sceneCutsMillis, duplicateOf: duplicateOf)
     }
 
     public func encodePayload(into w: inout ByteWriter) {
@@ -112,6 +170,17 @@ public struct ProcessingSucceeded: DomainEvent {
         w.put(renditions)
         w.put(sound)
         w.put(occurredAt)
+        Self.encodeAnalysis(analysis, into: &w)
+    }
+
+    static func encodeAnalysis(_ a: MediaAnalysis, into w: inout ByteWriter) {
+        w.put(a.width)
+        w.put(a.height)
+        w.put(a.hasAudio)
+        w.put(a.frameHashes)
+        w.put(a.audioFingerprint)
+        w.put(a.sceneCutsMillis)
+        w.put(a.duplicateOf)
     }
 
     public init(decoding r: inout ByteReader) throws(JournalError) {
@@ -120,6 +189,20 @@ public struct ProcessingSucceeded: DomainEvent {
         renditions = try r.get()
         sound = try r.get()
         occurredAt = try r.get()
+        width = try r.get()
+        height = try r.get()
+        hasAudio = try r.get()
+        frameHashes = try r.get()
+        audioFingerprint = try r.get()
+        sceneCutsMillis = try r.get()
+        duplicateOf = try r.get()
+    }
+
+    /// Version 1 had no analysis: its payload is the version 2 prefix, so the step appends an empty one.
+    public static let upcasterFromVersion1 = Upcaster(type: type, fromVersion: 1) { payload in
+        var w = ByteWriter()
+        encodeAnalysis(MediaAnalysis(), into: &w)
+        return payload + w.bytes
     }
 }
 

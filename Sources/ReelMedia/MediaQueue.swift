@@ -1,0 +1,70 @@
+import Reel
+
+/// One video the media service still owes a decision: transcode it, or (processed before a restart) review
+/// and publish it.
+public struct MediaJob: Sendable, Hashable {
+    public enum Stage: Sendable, Hashable {
+        case transcode
+        /// Processed; moderation and publication remain. Carries what processing recorded.
+        case review(ProcessingSucceeded)
+    }
+    public var video: UInt64
+    public var creator: UInt64
+    public var blob: String
+    public var caption: String
+    public var hashtags: [String]
+    public var sound: UInt64
+    public var source: UInt64
+    public var sourceKind: String
+    public var stage: Stage
+}
+
+/// The media service's read model, folded from the journal like any view (pure and deterministic): the
+/// pending jobs (uploaded but not processed, processed but not published or rejected), and the indexes
+/// that matching needs: every analysed video's frame hashes and every original sound's fingerprint.
+/// After a restart, replaying the journal rebuilds exactly the queue that was pending.
+public struct MediaQueueState: Sendable {
+    public private(set) var pending: [UInt64: MediaJob] = [:]
+    /// (video, one dHash a second), in processing order: duplicates link to the earliest match.
+    public private(set) var frameIndex: [(video: UInt64, hashes: [UInt64])] = []
+    /// Original sounds (a sound's id is the video that introduced it) and their fingerprints, in order.
+    public private(set) var soundIndex: [(sound: UInt64, fingerprint: [UInt32])] = []
+    /// Near-duplicate links recorded so far: copy → original.
+    public private(set) var duplicates: [UInt64: UInt64] = [:]
+
+    public init() {}
+
+    public mutating func apply(_ event: ReelEvent) {
+        switch event {
+        case .uploadCompleted(let e):
+            pending[e.video] = MediaJob(
+                video: e.video, creator: e.creator, blob: e.blob, caption: e.caption, hashtags: e.hashtags, sound: e.sound, source: e.source,
+                sourceKind: e.sourceKind, stage: .transcode)
+        case .processingSucceeded(let e):
+            pending[e.video]?.stage = .review(e)
+            guard e.width != 0 else { return }
+            if !e.frameHashes.isEmpty { frameIndex.append((e.video, e.frameHashes)) }
+            if e.sound == e.video, !e.audioFingerprint.isEmpty { soundIndex.append((e.video, e.audioFingerprint)) }
+            if e.duplicateOf != 0 { duplicates[e.video] = e.duplicateOf }
+        case .processingFailed(let e): pending[e.video] = nil
+        case .published(let e): pending[e.video] = nil
+        case .rejected(let e): pending[e.video] = nil
+        default: return
+        }
+    }
+
+    /// The earliest other video this one nearly duplicates (0 for none).
+    public func nearDuplicate(of video: UInt64, hashes: [UInt64]) -> UInt64 {
+        frameIndex.first { $0.video != video && PerceptualHash.isNearDuplicate(hashes, of: $0.hashes) }?.video ?? 0
+    }
+
+    /// The existing sound whose fingerprint best matches (0 for none).
+    public func matchingSound(_ fingerprint: [UInt32], excluding video: UInt64) -> UInt64 {
+        var best: (UInt64, Double) = (0, 0)
+        for (sound, print) in soundIndex where sound != video {
+            let s = AudioFingerprint.similarity(fingerprint, print)
+            if s >= AudioFingerprint.sameSoundThreshold, s > best.1 { best = (sound, s) }
+        }
+        return best.0
+    }
+}
