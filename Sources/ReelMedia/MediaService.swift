@@ -74,7 +74,7 @@ public final class MediaService: Service, Sendable {
     public func waitUntilSettled(_ video: UInt64, timeout: Duration = .seconds(120)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if fold.state.withLock({ $0.pending[video] == nil }), (try? await engine.video(video))?.status != .processing { return true }
+            if fold.state.withLock({ $0.pending[video] == nil }), engine.video(video)?.status != .processing { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false

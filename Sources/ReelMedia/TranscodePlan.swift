@@ -69,7 +69,7 @@ public struct TranscodePlan: Sendable {
             if rung == fallbackRung {
                 args += [
                     "-flags", "+global_header", "-f", "tee",
-                    "[f=hls:\(hls):hls_segment_filename=\(rung.name)/seg_%03d.ts]\(rung.name)/index.m3u8|[f=mp4:movflags=+faststart]\(Self.fallbackFile)",
+                    "[f=hls:\(hls):hls_segment_filename=\(rung.name)/seg_%03d.ts:onfail=abort]\(rung.name)/index.m3u8|[f=mp4:movflags=+faststart:onfail=abort]\(Self.fallbackFile)",
                 ]
             } else {
                 args += [

@@ -1,0 +1,191 @@
+import Crypto
+import Foundation
+import Reel
+import ReelMedia
+import ReelTesting
+import Testing
+
+func mediaConfiguration(_ dir: String) -> ReelConfiguration {
+    var c = ReelConfiguration(dataDirectory: dir)
+    c.views.checkpointIntervalSeconds = 1
+    c.media.retryBackoffSeconds = 0
+    c.media.maxAttempts = 2
+    c.media.uploadChunkBytes = 64 << 10
+    c.media.blockedHashtags = "forbidden"
+    return c
+}
+
+/// Runs an engine and its media service for the duration of `body`, then stops both (media first).
+func withMedia<T>(_ c: ReelConfiguration, runMedia: Bool = true, _ body: (ReelEngine, MediaService) async throws -> T) async throws -> T {
+    let engine = try ReelEngine(configuration: c)
+    let engineTask = Task { try await engine.run() }
+    while !engine.isReady { try await Task.sleep(for: .milliseconds(5)) }
+    let media = try MediaService(engine: engine)
+    let mediaTask = runMedia ? Task { try await media.run() } : nil
+    defer { mediaTask?.cancel() }
+    do {
+        let result = try await body(engine, media)
+        mediaTask?.cancel()
+        _ = try? await mediaTask?.value
+        await engine.shutdown()
+        try await engineTask.value
+        return result
+    } catch {
+        mediaTask?.cancel()
+        _ = try? await mediaTask?.value
+        await engine.shutdown()
+        _ = try? await engineTask.value
+        throw error
+    }
+}
+
+func sha256Hex(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined() }
+
+/// The query string values of a signed chunk URL.
+func query(_ url: String) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: (URLComponents(string: url)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+}
+
+func videoEvents(_ engine: ReelEngine, _ video: UInt64) throws -> [ReelEvent] { try engine.events(of: .video, video).map(\.event) }
+
+@Suite(.enabled(if: hasFFmpeg, "needs ffmpeg"), .serialized) struct MediaServiceTests {
+    @Test func chunkedUploadsResumeAndRefuseBadChunks() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let store = try UploadStore(root: "\(dir)/uploads", chunkSize: 1_000)
+        let blobs = FileBlobStore(root: "\(dir)/blobs")
+        let bytes = Data((0..<2_500).map { UInt8($0 % 251) })
+        let (session, urls) = try store.initiate(video: 7, uploader: 42, byteSize: Int64(bytes.count))
+        #expect(urls.count == 3 && session.expectedLength(ofChunk: 2) == 500)
+        func put(_ i: Int, _ data: Data? = nil, sha: String? = nil, uploader: UInt64 = 42, signature: String? = nil) throws {
+            let q = query(urls[i].url)
+            let chunk = data ?? bytes[(i * 1_000)..<min(bytes.count, (i + 1) * 1_000)]
+            try store.putChunk(
+                upload: session.id, index: i, data: Data(chunk), sha256: sha ?? sha256Hex(Data(chunk)), uploader: uploader, expires: Int64(q["expires"]!)!,
+                signature: signature ?? q["signature"]!)
+        }
+        func code(_ body: () throws -> Void) -> String? {
+            do { try body() } catch { return (error as? UploadError)?.code ?? "\(error)" }
+            return nil
+        }
+        try put(2)
+        try put(2)  // idempotent
+        #expect(code { try put(0, sha: String(repeating: "0", count: 64)) } == "checksumMismatch")
+        #expect(code { try put(0, uploader: 43) } == "badSignature", "the URL is bound to its uploader")
+        #expect(code { try put(0, signature: String(repeating: "a", count: 64)) } == "badSignature")
+        #expect(code { try put(1, Data(count: 10)) } == "wrongLength")
+        #expect(code { try put(2, Data(repeating: 1, count: 500)) } == "chunkConflict")
+        #expect(code { _ = try store.complete(session.id, uploader: 42, into: blobs) } == "incomplete")
+        // The connection dropped; a new store (a restarted server) says what is missing.
+        let resumed = try UploadStore(root: "\(dir)/uploads", chunkSize: 1_000)
+        #expect(try resumed.status(session.id).missing == [0, 1])
+        try put(0)
+        try put(1)
+        let (_, blob) = try resumed.complete(session.id, uploader: 42, into: blobs)
+        #expect(blob == sha256Hex(bytes))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: blobs.path(of: blob)!)) == bytes)
+        #expect(code { _ = try store.status(session.id) } == "unknownUpload", "a completed session is gone")
+        let (old, _) = try store.initiate(video: 8, uploader: 1, byteSize: 10, now: 0)
+        #expect(store.sweepExpired() == 1)
+        #expect(code { _ = try store.session(old.id) } == "unknownUpload")
+    }
+
+    @Test func uploadsArePublishedWithSoundsDuplicatesAndModeration() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let original = try makeClip("\(dir)/a.mp4", video: "testsrc2=s=360x640:r=30:d=6", audio: "sine=f=523:d=6")
+        let copy = try makeClip("\(dir)/b.mp4", video: nil, extra: ["-i", original, "-vf", "scale=300:534", "-c:v", "libx264", "-b:v", "250k", "-c:a", "aac"])
+        let garbage = "\(dir)/garbage.mp4"
+        try Data("definitely not a video".utf8).write(to: URL(fileURLWithPath: garbage))
+        try await withMedia(mediaConfiguration(dir)) { engine, media in
+            let creator = try await engine.registerUser(handle: "maker", region: "US", email: "m@example.org", displayName: "M")
+            // A chunked upload, as a client would send it.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: original))
+            let (video, session, chunks) = try await media.beginUpload(creator: creator, byteSize: Int64(bytes.count))
+            for c in chunks {
+                let part = bytes[(c.index * Int(session.chunkSize))..<min(bytes.count, (c.index + 1) * Int(session.chunkSize))]
+                let q = query(c.url)
+                try media.uploads.putChunk(
+                    upload: session.id, index: c.index, data: Data(part), sha256: sha256Hex(Data(part)), uploader: creator,
+                    expires: Int64(q["expires"]!)!, signature: q["signature"]!)
+            }
+            try await media.finishUpload(session.id, uploader: creator, metadata: VideoMetadata(caption: "a sine and a pattern", hashtags: ["test"]))
+            #expect(await media.waitUntilSettled(video))
+            let published = try #require(engine.video(video))
+            #expect(published.status == .published)
+            #expect(published.renditions == ["360p"])
+            #expect(published.sound == video, "new audio becomes the video's own original sound")
+            let files = try #require(media.blobs.renditions(of: video))
+            #expect(FileManager.default.fileExists(atPath: "\(files)/master.m3u8") && FileManager.default.fileExists(atPath: "\(files)/fallback.mp4"))
+
+            // A re-encoded copy: linked as a near-duplicate, and its audio reuses the original's sound.
+            let second = try await media.ingest(file: copy, creator: creator, metadata: VideoMetadata(caption: "mine now", sound: 999))
+            #expect(await media.waitUntilSettled(second))
+            #expect(engine.video(second)?.sound == video, "the client's claimed sound is not trusted; the audio decides")
+            #expect(media.duplicateOf(second) == video)
+            let processed = try videoEvents(engine, second).compactMap { if case .processingSucceeded(let e) = $0 { e } else { nil } }
+            #expect(processed.first?.duplicateOf == video && processed.first?.frameHashes.count == 6)
+
+            // Moderation: a blocklisted hashtag is rejected with its reason, and its renditions are not kept.
+            let banned = try await media.ingest(file: original, creator: creator, metadata: VideoMetadata(caption: "x", hashtags: ["forbidden"]))
+            #expect(await media.waitUntilSettled(banned))
+            #expect(engine.video(banned)?.status == .rejected)
+            #expect(try videoEvents(engine, banned).contains { if case .rejected(let r) = $0 { r.reason == "the hashtag #forbidden is not allowed" } else { false } })
+            #expect(media.blobs.renditions(of: banned) == nil)
+
+            // Garbage fails with a clear reason, at once (no retries for a permanent failure).
+            let bad = try await media.ingest(file: garbage, creator: creator, metadata: VideoMetadata(caption: "oops"))
+            #expect(await media.waitUntilSettled(bad))
+            #expect(engine.video(bad)?.status == .failed)
+            let reason = try videoEvents(engine, bad).compactMap { if case .processingFailed(let f) = $0 { f.reason } else { nil } }.first
+            #expect(reason?.hasPrefix("notAVideo") == true || reason?.hasPrefix("unsupportedContainer") == true, "\(reason ?? "no reason")")
+            #expect(media.queueDepth == 0)
+        }
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/blobs/staging")) ?? []).isEmpty, "no orphaned staging output")
+    }
+
+    /// The queue is the journal: an upload completed while no media service ran is processed after a restart.
+    @Test func pendingJobsSurviveARestart() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let clip = try makeClip("\(dir)/a.mp4", video: "testsrc2=s=360x640:r=30:d=3")
+        let video = try await withMedia(mediaConfiguration(dir), runMedia: false) { engine, media in
+            let creator = try await engine.registerUser(handle: "maker", region: "US", email: "m@example.org", displayName: "M")
+            return try await media.ingest(file: clip, creator: creator, metadata: VideoMetadata(caption: "later"))
+        }
+        try await withMedia(mediaConfiguration(dir)) { engine, media in
+            #expect(await media.waitUntilSettled(video))
+            #expect(engine.video(video)?.status == .published)
+            #expect(engine.video(video)?.sound == 0, "a silent video has no sound")
+        }
+    }
+
+    /// The disk fills during transcoding: the job fails with the reason after its retries, staged output is
+    /// removed, and the stored original and the journal are intact.
+    @Test(.enabled(if: TmpfsVolume.canMount, "needs root to mount a small tmpfs"))
+    func aDiskThatFillsDuringTranscodingFailsCleanly() async throws {
+        let volume = try TmpfsVolume(megabytes: 40)
+        defer { volume.unmount() }
+        let scratch = temporaryDirectory()
+        defer { cleanup(scratch) }
+        let clip = try makeClip("\(scratch)/a.mp4", video: "testsrc2=s=720x1280:r=30:d=8", audio: "sine=d=8")
+        let other = try makeClip("\(scratch)/b.mp4", video: "testsrc=s=720x1280:r=30:d=8", audio: "sine=f=300:d=8")
+        try await withMedia(mediaConfiguration("\(volume.path)/data")) { engine, media in
+            let creator = try await engine.registerUser(handle: "maker", region: "US", email: "m@example.org", displayName: "M")
+            let survivor = try await media.ingest(file: clip, creator: creator, metadata: VideoMetadata(caption: "fits"))
+            #expect(await media.waitUntilSettled(survivor))
+            let rendered = try #require(media.blobs.renditions(of: survivor))
+            // Leave room for the next original (and the journal), not for its renditions.
+            let clipKilobytes = (try FileManager.default.attributesOfItem(atPath: other)[.size] as! Int) / 1024
+            try volume.fill(leavingKilobytes: clipKilobytes + 400)
+            let video = try await media.ingest(file: other, creator: creator, metadata: VideoMetadata(caption: "does not fit"))
+            #expect(await media.waitUntilSettled(video))
+            let reason = try videoEvents(engine, video).compactMap { if case .processingFailed(let f) = $0 { f.reason } else { nil } }.first ?? ""
+            #expect(reason.contains("diskFull") && reason.contains("after 2 attempts"), "\(reason)")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(volume.path)/data/blobs/staging")) ?? []).isEmpty)
+            #expect(FileManager.default.fileExists(atPath: "\(rendered)/master.m3u8"), "what was stored is untouched")
+            volume.freeBallast()
+            #expect(engine.video(survivor)?.status == .published)
+        }
+    }
+}
