@@ -13,7 +13,8 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 extension ReelConfiguration {
     /// One configuration key: where it lives in the struct, its meaning, and the range it must be in.
     public struct Field: Sendable {
-        public enum Kind: String, Sendable { case int, string }
+        /// `list`: comma-separated words, possibly none.
+        public enum Kind: String, Sendable { case int, string, list }
         public let key: String
         public let kind: Kind
         public let help: String
@@ -29,6 +30,9 @@ extension ReelConfiguration {
         ) -> Field {
             Field(key: key, kind: .int, help: help, range: range, read: { String($0[keyPath: path]) },
                   write: { $0[keyPath: path] = Int($1)! })
+        }
+        static func list(_ key: String, _ path: WritableKeyPath<ReelConfiguration, String> & Sendable, _ help: String) -> Field {
+            Field(key: key, kind: .list, help: help, range: nil, read: { $0[keyPath: path] }, write: { $0[keyPath: path] = $1 })
         }
         static func string(_ key: String, _ path: WritableKeyPath<ReelConfiguration, String> & Sendable, _ help: String) -> Field {
             Field(key: key, kind: .string, help: help, range: nil, read: { $0[keyPath: path] }, write: { $0[keyPath: path] = $1 })
@@ -62,8 +66,8 @@ extension ReelConfiguration {
         .int("media.retryBackoffSeconds", \.media.retryBackoffSeconds, 0...3_600, "First retry delay (doubles each time)."),
         .int("media.toolTimeoutSeconds", \.media.toolTimeoutSeconds, 1...86_400, "Kill ffmpeg/ffprobe after this long."),
         .int("media.uploadChunkBytes", \.media.uploadChunkBytes, (1 << 16)...(1 << 30), "Chunk size of resumable uploads."),
-        .string("media.blockedHashtags", \.media.blockedHashtags, "Moderation: comma-separated hashtags that get an upload rejected."),
-        .string("media.blockedWords", \.media.blockedWords, "Moderation: comma-separated caption words that get an upload rejected."),
+        .list("media.blockedHashtags", \.media.blockedHashtags, "Moderation: comma-separated hashtags that get an upload rejected."),
+        .list("media.blockedWords", \.media.blockedWords, "Moderation: comma-separated caption words that get an upload rejected."),
         .int("recommender.defaultPageSize", \.recommender.defaultPageSize, 1...100, "Feed items when not asked."),
         .int("recommender.maxPageSize", \.recommender.maxPageSize, 1...500, "The most feed items per request."),
         .int("recommender.timeBudgetMillis", \.recommender.timeBudgetMillis, 1...60_000, "Ranking longer than this falls back to trending."),
@@ -94,7 +98,7 @@ extension ReelConfiguration {
                 }
                 field.write(&self, String(value))
             } else {
-                guard !text.isEmpty else { throw ConfigurationError(key: field.key, message: "must not be empty") }
+                guard !text.isEmpty || field.kind == .list else { throw ConfigurationError(key: field.key, message: "must not be empty") }
                 field.write(&self, text)
             }
         }

@@ -76,10 +76,28 @@ public struct MediaPipeline: Sendable {
 
     /// Runs the whole pipeline on `input`, writing into `output` (an empty directory the caller owns and
     /// deletes on failure).
-    public func process(_ input: String, into output: String) async throws(PipelineError) -> ProcessedMedia {
+    /// With `composing`, the upload is combined with a published original first (a duet or a stitch); the
+    /// original is an internal file (its MP4 fallback).
+    public func process(_ input: String, into output: String, composing: (kind: Composition.Kind, source: String)? = nil) async throws(PipelineError)
+        -> ProcessedMedia
+    {
         let started = ContinuousClock.now
-        let probed = try await probe(input)
-        var plan = TranscodePlan(inputPath: input, probe: probed, rungs: Ladder.rungs(sourceWidth: probed.width, sourceHeight: probed.height))
+        let uploadProbe = try await probe(input)
+        var probed = uploadProbe
+        var composition: Composition?
+        if let composing {
+            let source = try await probe(composing.source)
+            let c = Composition(kind: composing.kind, sourcePath: composing.source, source: source)
+            composition = c
+            let composed = c.composed(upload: probed)
+            guard composed.durationMillis <= UInt64(limits.maxDurationSeconds) * 1000 else {
+                throw .rejected(MediaRejection("tooLong", "the \(composing.kind) would last \(composed.durationMillis / 1000) s; at most \(limits.maxDurationSeconds) s is allowed"))
+            }
+            probed = composed
+        }
+        var plan = TranscodePlan(
+            inputPath: input, probe: probed, rungs: Ladder.rungs(sourceWidth: probed.width, sourceHeight: probed.height), composition: composition)
+        plan.uploadProbe = uploadProbe
         plan.preset = preset
         let fm = FileManager.default
         do {

@@ -125,11 +125,18 @@ public final class MediaService: Service, Sendable {
         guard let original = blobs.path(of: job.blob) else {
             return await fail(job, "the original upload (\(job.blob)) is missing from the blob store")
         }
+        var composing: (kind: Composition.Kind, source: String)?
+        if job.source != 0, let kind = Composition.Kind(rawValue: job.sourceKind) {
+            guard let files = blobs.renditions(of: job.source), FileManager.default.fileExists(atPath: "\(files)/\(TranscodePlan.fallbackFile)") else {
+                return await fail(job, "sourceUnavailable: the \(job.sourceKind) original \(job.source) has no processed media")
+            }
+            composing = (kind, "\(files)/\(TranscodePlan.fallbackFile)")
+        }
         let staging: String
         do { staging = try blobs.makeStagingDirectory(for: job.video) } catch { return await transient(job, error.message) }
         let media: ProcessedMedia
         do {
-            media = try await pipeline.process(original, into: staging)
+            media = try await pipeline.process(original, into: staging, composing: composing)
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
             if Task.isCancelled { return .retry }

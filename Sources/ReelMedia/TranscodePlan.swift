@@ -8,18 +8,29 @@
 /// filter graph; the input is an internal blob path behind `file:`, never an uploader's file name.
 public struct TranscodePlan: Sendable {
     public var inputPath: String
+    /// What the ladder encodes: the upload, or the composed duet or stitch.
     public var probe: ProbedMedia
     public var rungs: [Rung]
+    public var composition: Composition?
+    /// The upload's own probe when `probe` describes a composition.
+    public var uploadProbe: ProbedMedia?
     /// x264 preset: the speed/size trade for every rung (`superfast` keeps a 2-core box under real time).
     public var preset = "superfast"
     public var segmentSeconds = 2
     /// Scene-change score (0...1) above which a frame starts a new shot.
     public var sceneThreshold = 0.35
 
-    public init(inputPath: String, probe: ProbedMedia, rungs: [Rung]) {
+    public init(inputPath: String, probe: ProbedMedia, rungs: [Rung], composition: Composition? = nil) {
         self.inputPath = inputPath
         self.probe = probe
         self.rungs = rungs
+        self.composition = composition
+    }
+
+    /// Where each consumer takes the audio from: the input stream (mapped any number of times) or, for a
+    /// composition, one branch of an `asplit` of the composed sound.
+    func audioSources(_ consumers: Int) -> [String] {
+        composition == nil ? Array(repeating: "0:a:0", count: consumers) : (0..<consumers).map { "[a\($0)]" }
     }
 
     /// The rung remuxed into the MP4 fallback: 720p when there is one, else the best there is.
@@ -42,7 +53,15 @@ public struct TranscodePlan: Sendable {
     public func arguments(limits: MediaLimits) -> [String] {
         var graph: [String] = []
         let n = rungs.count
-        graph.append("[0:v]format=yuv420p,split=\(n)" + (0..<n).map { "[s\($0)]" }.joined())
+        let audioConsumers = n + 1  // every rung and the fingerprint
+        if let composition {
+            graph += composition.graph(upload: uploadProbe ?? probe)
+            graph.append("[vin]split=\(n)" + (0..<n).map { "[s\($0)]" }.joined())
+            if probe.hasAudio { graph.append("[ain]asplit=\(audioConsumers)" + (0..<audioConsumers).map { "[a\($0)]" }.joined()) }
+        } else {
+            graph.append("[0:v]format=yuv420p,split=\(n)" + (0..<n).map { "[s\($0)]" }.joined())
+        }
+        let audio = audioSources(audioConsumers)
         for (i, rung) in rungs.enumerated() {
             var outs = ["v\(i)"]
             if rung == fallbackRung { outs.append("thumbsrc") }
@@ -59,11 +78,13 @@ public struct TranscodePlan: Sendable {
         var args = [
             "-nostdin", "-y", "-hide_banner", "-v", "error", "-threads", "\(limits.threads)",
             "-protocol_whitelist", "file", "-format_whitelist", limits.demuxers.joined(separator: ","),
-            "-i", "file:" + inputPath, "-filter_complex", graph.joined(separator: ";"), "-filter_complex_threads", "\(limits.threads)",
+            "-i", "file:" + inputPath,
         ]
+        if let composition { args += ["-protocol_whitelist", "file", "-format_whitelist", limits.demuxers.joined(separator: ","), "-i", "file:" + composition.sourcePath] }
+        args += ["-filter_complex", graph.joined(separator: ";"), "-filter_complex_threads", "\(limits.threads)"]
         for (i, rung) in rungs.enumerated() {
             args += ["-map", "[v\(i)]"]
-            if probe.hasAudio { args += ["-map", "0:a:0"] }
+            if probe.hasAudio { args += ["-map", audio[i]] }
             args += encoderArguments(rung)
             let hls = "hls_time=\(segmentSeconds):hls_playlist_type=vod:hls_flags=independent_segments"
             if rung == fallbackRung {
@@ -81,7 +102,7 @@ public struct TranscodePlan: Sendable {
         args += ["-map", "[thumbs]", "-fps_mode", "passthrough", "-q:v", "3", Self.thumbnailName]
         args += ["-map", "[hashes]", "-f", "rawvideo", Self.frameHashFile]
         args += ["-map", "[scenes]", "-f", "null", "-"]
-        if probe.hasAudio { args += ["-map", "0:a:0", "-f", "chromaprint", "-fp_format", "raw", Self.fingerprintFile] }
+        if probe.hasAudio { args += ["-map", audio[n], "-f", "chromaprint", "-fp_format", "raw", Self.fingerprintFile] }
         return args
     }
 

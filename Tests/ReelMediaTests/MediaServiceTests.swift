@@ -144,6 +144,28 @@ func videoEvents(_ engine: ReelEngine, _ video: UInt64) throws -> [ReelEvent] { 
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/blobs/staging")) ?? []).isEmpty, "no orphaned staging output")
     }
 
+    @Test func duetsAndStitchesAreComposedWithTheirOriginal() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let original = try makeClip("\(dir)/o.mp4", video: "testsrc2=s=360x640:r=30:d=7", audio: "sine=f=300:d=7")
+        let reply = try makeClip("\(dir)/r.mp4", video: "mandelbrot=s=480x640:r=25,trim=duration=3")  // silent, another shape
+        try await withMedia(mediaConfiguration(dir)) { engine, media in
+            let creator = try await engine.registerUser(handle: "maker", region: "US", email: "m@example.org", displayName: "M")
+            let source = try await media.ingest(file: original, creator: creator, metadata: VideoMetadata(caption: "original"))
+            #expect(await media.waitUntilSettled(source))
+            for (kind, millis) in [("duet", UInt64(3_000)), ("stitch", UInt64(8_000))] {
+                let video = try await media.ingest(
+                    file: reply, creator: creator, metadata: VideoMetadata(caption: kind, source: source, sourceKind: kind))
+                #expect(await media.waitUntilSettled(video))
+                let v = try #require(engine.video(video))
+                #expect(v.status == .published && v.source == source)
+                #expect(v.durationMillis >= millis - 100 && v.durationMillis <= millis + 100, "\(kind): \(v.durationMillis) ms")
+                let master = try String(contentsOfFile: "\(media.blobs.renditions(of: video)!)/master.m3u8", encoding: .utf8)
+                #expect(master.contains("RESOLUTION=720x1280") && master.contains("mp4a"), "\(kind): composed frame with the original's sound\n\(master)")
+            }
+        }
+    }
+
     /// The queue is the journal: an upload completed while no media service ran is processed after a restart.
     @Test func pendingJobsSurviveARestart() async throws {
         let dir = temporaryDirectory()
