@@ -104,7 +104,13 @@ public struct FileBlobStore: BlobStore {
 
     public func removeRenditions(of video: UInt64) { try? FileManager.default.removeItem(atPath: "\(renditionsRoot)/\(video)") }
 
-    public func removeAbandonedStaging() { try? FileManager.default.removeItem(atPath: staging) }
+    public func removeAbandonedStaging() {
+        // A crashed process's ffmpeg may still be writing here: stop it before deleting its directory.
+        for job in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] {
+            killOrphanedTool(pidFile: "\(staging)/\(job)/\(MediaPipeline.pidFile)")
+        }
+        try? FileManager.default.removeItem(atPath: staging)
+    }
 
     /// SHA-256 of a file, read in 1 MiB chunks.
     public static func sha256(ofFile path: String) throws(BlobError) -> String {

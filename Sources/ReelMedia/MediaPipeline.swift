@@ -106,7 +106,7 @@ public struct MediaPipeline: Sendable {
             throw .tool(ToolFailure(kind: .diskFull, tool: "mkdir", status: -1, stderrTail: "\(error)"))
         }
         do {
-            _ = try await runner.run(runner.ffmpeg, plan.arguments(limits: limits), in: output)
+            _ = try await runner.run(runner.ffmpeg, plan.arguments(limits: limits), in: output, pidFile: "\(output)/\(Self.pidFile)")
         } catch {
             if error.kind == .failed { throw .rejected(MediaRejection("undecodable", "the video could not be decoded: \(Self.firstLine(error.stderrTail))")) }
             throw .tool(error)
@@ -152,6 +152,9 @@ public struct MediaPipeline: Sendable {
         }
         return result
     }
+
+    /// Names the running ffmpeg inside a job's output directory (see `killOrphanedTool`).
+    public static let pidFile = ".ffmpeg.pid"
 
     static func firstLine(_ s: String) -> String { String(s.split(separator: "\n").last ?? "").trimmingCharacters(in: .whitespaces) }
 }

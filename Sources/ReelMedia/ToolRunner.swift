@@ -31,8 +31,10 @@ public struct ToolRunner: Sendable {
 
     public init(limits: MediaLimits) { self.limits = limits }
 
-    /// Runs `tool` in `directory` and returns its standard output. Throws ``ToolFailure``.
-    public func run(_ tool: String, _ arguments: [String], in directory: String) async throws(ToolFailure) -> Data {
+    /// Runs `tool` in `directory` and returns its standard output. Throws ``ToolFailure``. With `pidFile`, the
+    /// tool's process id is written there while it runs, so that a later start can kill a tool orphaned by a
+    /// crash of this process (a child outlives a SIGKILLed parent).
+    public func run(_ tool: String, _ arguments: [String], in directory: String, pidFile: String? = nil) async throws(ToolFailure) -> Data {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("reel-tool-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -69,6 +71,8 @@ public struct ToolRunner: Sendable {
         }
         do { try process.run() } catch { throw ToolFailure(kind: .cannotStart, tool: tool, status: -1, stderrTail: "\(error)") }
         let pid = process.processIdentifier
+        if let pidFile { _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(pid)".utf8)) }
+        defer { if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) } }
         let timeout = limits.toolTimeoutSeconds
         let killer = Task {
             try await Task.sleep(for: .seconds(timeout))
@@ -95,4 +99,17 @@ public struct ToolRunner: Sendable {
     }
 
     static let prlimitPath: String? = ["/usr/bin/prlimit", "/bin/prlimit"].first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// Kills a tool left running by a crashed process, named by a pid file `ToolRunner.run` wrote; only when that
+/// process is still an ffmpeg or ffprobe (pids are reused).
+public func killOrphanedTool(pidFile: String) {
+    guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1,
+        let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
+    else { return }
+    let command = String(decoding: cmdline.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+    if command.contains("ffmpeg") || command.contains("ffprobe") {
+        kill(pid, SIGKILL)
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: "/proc/\(pid)") { usleep(10_000) }
+    }
 }

@@ -211,3 +211,27 @@ func videoEvents(_ engine: ReelEngine, _ video: UInt64) throws -> [ReelEvent] { 
         }
     }
 }
+
+/// A real `reel` process is SIGKILLed while ffmpeg transcodes: the next start kills the orphaned ffmpeg,
+/// removes its staged output, and processes the upload to publication.
+@Suite(.enabled(if: hasFFmpeg && reelExecutable() != nil, "needs ffmpeg and the reel binary")) struct MediaCrashTests {
+    @Test func killedWhileTranscodingFinishesAfterRestart() async throws {
+        let reel = try #require(reelExecutable())
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let clip = try makeClip("\(dir)/long.mp4", video: "testsrc2=s=720x1280:r=30:d=20", audio: "sine=d=20")
+        let data = "\(dir)/data"
+        let acks = try await runReelUntilKilled(reel, ["media", "crash-ingest", "--data-dir", data, "--file", clip], acks: 1, grace: .milliseconds(1_500))
+        let video = try #require(acks.first?.0)
+        let staging = "\(data)/blobs/staging"
+        let staged = (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+        #expect(!staged.isEmpty, "the kill came while a job was staged")
+        let output = try runReel(reel, ["media", "crash-ingest", "--data-dir", data, "--video", "\(video)"])
+        #expect(output.contains("settled \(video) published"), "\(output)")
+        #expect(FileManager.default.fileExists(atPath: "\(data)/blobs/renditions/\(video)/master.m3u8"))
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [])
+        #expect(left.isEmpty, "staged output of the killed run is gone: \(left)")
+        let (_, ps) = try tool("sh", ["-c", "pgrep -f '[f]ile:\(data)/blobs' || true"])
+        #expect(ps.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "no orphaned ffmpeg")
+    }
+}

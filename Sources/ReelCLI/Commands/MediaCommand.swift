@@ -4,7 +4,7 @@ import ReelMedia
 
 struct MediaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "media", abstract: "Media tools: run the upload pipeline on a file.", subcommands: [MediaProcessCommand.self])
+        commandName: "media", abstract: "Media tools: run the upload pipeline on a file.", subcommands: [MediaProcessCommand.self, CrashMediaIngest.self])
 }
 
 struct MediaProcessCommand: AsyncParsableCommand {
