@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "Reel", targets: ["Reel"]),
         /// Uploads, the transcoding pipeline and the media job queue, for hosts that accept videos.
         .library(name: "ReelMedia", targets: ["ReelMedia"]),
+        /// The HTTP API, media delivery and web client, embeddable in a Hummingbird host.
+        .library(name: "ReelServer", targets: ["ReelServer"]),
         .executable(name: "reel", targets: ["ReelCLI"]),
     ],
     dependencies: [
@@ -73,6 +75,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        /// The HTTP server: API v1, media delivery, the web client (static resources), accounts and tokens.
+        .target(
+            name: "ReelServer",
+            dependencies: [
+                "Reel", "ReelMedia", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Public")]
+        ),
         /// The simulated world with an oracle, the measuring instrument the recommender is judged by.
         .target(name: "ReelSimulation", dependencies: ["Reel", "ReelJournal", "ReelWorkloads", .product(name: "Logging", package: "swift-log")]),
         /// The small host in the getting-started article: compiled in CI so the example stays true.
@@ -84,7 +97,9 @@ let package = Package(
         .executableTarget(
             name: "ReelCLI",
             dependencies: [
-                "Reel", "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews", "ReelSimulation", "ReelMedia",
+                "Reel", "ReelJournal", "ReelDomain", "ReelWorkloads", "ReelRuntime", "ReelViews", "ReelSimulation", "ReelMedia", "ReelServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -102,6 +117,13 @@ let package = Package(
             dependencies: [
                 "ReelJournal", "ReelRuntime", "ReelDomain", "ReelViews", "ReelWorkloads", "ReelTesting", "ReelRecommend",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "ReelServerTests",
+            dependencies: [
+                "ReelServer", "ReelMedia", "Reel", "ReelTesting", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia", "Reel", "ReelTesting"]),

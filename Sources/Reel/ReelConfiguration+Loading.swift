@@ -74,6 +74,10 @@ extension ReelConfiguration {
         .string("recommender.ranker", \.recommender.ranker, "The For You chooser: interest (the recommender) or trending (fallback only)."),
         .string("server.host", \.server.host, "The address the HTTP server binds."),
         .int("server.port", \.server.port, 0...65_535, "The HTTP port."),
+        .int("server.engageRatePerSecond", \.server.engageRatePerSecond, 1...1_000_000, "Engagement posts per second per user."),
+        .int("server.uploadChunksPerSecond", \.server.uploadChunksPerSecond, 1...100_000, "Upload chunks per second per user."),
+        .list("server.adminToken", \.server.adminToken, "Audit API bearer token (empty: generated into <data-dir>/admin.token)."),
+        .int("server.tokenLifetimeHours", \.server.tokenLifetimeHours, 1...24 * 365, "Hours a login token stays valid."),
     ]
 
     /// Reads every key from `reader` (missing keys keep their defaults). A value of the wrong type or out of

@@ -102,6 +102,14 @@ public struct ReelConfiguration: Sendable, Hashable {
         /// The address a host's HTTP server binds.
         public var host = "127.0.0.1"
         public var port = 8080
+        /// Engagement posts per second one user may send (a token bucket with twice this burst).
+        public var engageRatePerSecond = 50
+        /// Upload chunks per second one user may send.
+        public var uploadChunksPerSecond = 20
+        /// The bearer token of the audit API; empty: generated at first start into `<data-dir>/admin.token`.
+        public var adminToken = ""
+        /// Hours a login token stays valid.
+        public var tokenLifetimeHours = 168
         public init() {}
     }
 

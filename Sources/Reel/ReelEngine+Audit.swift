@@ -1,3 +1,4 @@
+import Foundation
 import ReelDomain
 import ReelJournal
 import ReelRuntime
@@ -91,5 +92,50 @@ extension ReelEngine {
     /// and features, and the views position, seed, model and build that chose it.
     public func whyShown(video: UInt64, session: UInt64) throws(ReelError) -> [(feed: FeedServed, item: FeedItem)] {
         try servedFeeds(session: session).compactMap { f in f.items.first { $0.video == video }.map { (f, $0) } }
+    }
+}
+
+/// One feature of an interest profile, named for people: a hashtag, a creator's handle, or a sound id.
+public struct InterestWeight: Sendable, Hashable {
+    public var kind: String
+    public var key: String
+    public var weight: Float
+}
+
+extension ReelEngine {
+    /// An interest profile as it was at `moment`: the long-term profile of a user (`interest.longTerm`) or the
+    /// short-term one of a session (`interest.session`), strongest first, with weights decayed to that moment.
+    public func interest(_ table: String = "interest.longTerm", key: UInt64, at moment: Moment = .now) throws(ReelError) -> [InterestWeight] {
+        guard table == "interest.longTerm" || table == "interest.session" else {
+            throw .invalid("unknownView", "interest tables are interest.longTerm and interest.session, not \(table)")
+        }
+        guard case .object(let fields)? = try audit(view: table, key: key, at: moment),
+            case .array(let entries)? = fields.first(where: { $0.0 == "entries" })?.1
+        else { return [] }
+        // Weights decay from their last update to the moment asked about (a position has no clock: undecayed).
+        let asOf: Int64? =
+            switch moment {
+            case .time(let t): t.microseconds / 1000
+            case .now: now.microseconds / 1000
+            case .position: nil
+            }
+        let halfLife = table == "interest.longTerm" ? ViewState.longTermHalfLifeMillis : ViewState.sessionHalfLifeMillis
+        return viewRunner.read { store in
+            entries.compactMap { entry -> InterestWeight? in
+                guard case .object(let e) = entry, case .uint(let feature)? = e.first(where: { $0.0 == "feature" })?.1 else { return nil }
+                var weight: Float = 0
+                if case .double(let w)? = e.first(where: { $0.0 == "weight" })?.1 { weight = Float(w) }
+                if case .int(let at)? = e.first(where: { $0.0 == "updatedAt" })?.1, let asOf, asOf > at {
+                    weight *= Float(exp2(-Double(asOf - at) / halfLife))
+                }
+                let id = feature & 0x00FF_FFFF_FFFF_FFFF
+                switch ViewKey.featureKind(feature) {
+                case .hashtag: return InterestWeight(kind: "hashtag", key: store.state.hashtagNames[id]?.name ?? String(id, radix: 16), weight: weight)
+                case .creator: return InterestWeight(kind: "creator", key: store.state.users[id]?.handle ?? "\(id)", weight: weight)
+                case .sound: return InterestWeight(kind: "sound", key: "\(id)", weight: weight)
+                case nil: return nil
+                }
+            }.sorted { abs($0.weight) > abs($1.weight) }
+        }
     }
 }

@@ -87,4 +87,16 @@ extension ReelEngine {
                 .compactMap { Self.details($0.id, in: store.state) }.filter { $0.status == .published }.prefix(limit).map { $0 }
         }
     }
+
+    /// The newest published videos of these creators (the Following feed), newest first.
+    public func recentVideos(by creators: Set<UInt64>, limit: Int = 20) -> [VideoDetails] {
+        guard !creators.isEmpty else { return [] }
+        return viewRunner.read { store in
+            var found: [(UInt64, Timestamp)] = []
+            store.state.videos.forEachUnordered { id, v in
+                if creators.contains(v.creator), v.videoStatus == .published { found.append((id, v.publishedAt)) }
+            }
+            return found.sorted { ($0.1, $0.0) > ($1.1, $1.0) }.prefix(limit).compactMap { Self.details($0.0, in: store.state) }
+        }
+    }
 }

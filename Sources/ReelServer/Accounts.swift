@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+import GRDB
+import _CryptoExtras
+
+/// Login credentials and bearer tokens. Deliberately outside the journal: a password hash is not a domain
+/// fact, must not be replayed into audits, and must go when the account is erased.
+///
+/// Passwords: PBKDF2-HMAC-SHA256, 210,000 rounds (OWASP's floor for it), 16-byte random salt per account.
+/// Tokens: `r1.<key id>.<token id>.<user>.<expires>.<mac>`, HMAC-SHA256 under one of the signing keys.
+/// Rotating adds a new signing key for new tokens while older keys still verify the tokens they signed,
+/// so nobody is logged out at once; a key is dropped only after every token it signed has expired.
+/// Logging out revokes one token (its id is kept until it would have expired).
+public final class AccountStore: Sendable {
+    let db: DatabaseQueue
+    public let tokenLifetimeSeconds: Int64
+    public static let rounds = 210_000
+
+    public struct Token: Sendable, Hashable {
+        public var value: String
+        public var user: UInt64
+        public var expiresAt: Int64
+    }
+
+    public init(path: String, tokenLifetimeSeconds: Int64 = 7 * 24 * 3600) throws {
+        db = try DatabaseQueue(path: path)
+        self.tokenLifetimeSeconds = tokenLifetimeSeconds
+        try db.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS account(user INTEGER PRIMARY KEY, handle TEXT NOT NULL UNIQUE, salt BLOB NOT NULL, hash BLOB NOT NULL, rounds INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS signing_key(id INTEGER PRIMARY KEY, secret BLOB NOT NULL, created_at INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS revoked_token(id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+                    """)
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM signing_key") == 0 { try Self.insertKey(db) }
+        }
+    }
+
+    static func insertKey(_ db: Database) throws {
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        try db.execute(sql: "INSERT INTO signing_key(secret, created_at) VALUES (?, ?)", arguments: [secret, Int64(Date().timeIntervalSince1970)])
+    }
+
+    // MARK: Passwords
+
+    public static let minimumPasswordLength = 8
+
+    public func createAccount(user: UInt64, handle: String, password: String) throws {
+        let salt = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
+        let hash = try Self.hash(password, salt: salt, rounds: Self.rounds)
+        try db.write { db in
+            try db.execute(
+                sql: "INSERT INTO account(user, handle, salt, hash, rounds) VALUES (?, ?, ?, ?, ?)",
+                arguments: [Int64(bitPattern: user), handle.lowercased(), salt, hash, Self.rounds])
+        }
+    }
+
+    public func handleTaken(_ handle: String) throws -> Bool {
+        try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM account WHERE handle = ?", arguments: [handle.lowercased()]) ?? 0 } > 0
+    }
+
+    /// The user whose handle and password these are, or nil (the same answer for an unknown handle and a
+    /// wrong password, after the same work, so neither is revealed).
+    public func verify(handle: String, password: String) throws -> UInt64? {
+        let row = try db.read { try Row.fetchOne($0, sql: "SELECT user, salt, hash, rounds FROM account WHERE handle = ?", arguments: [handle.lowercased()]) }
+        guard let row else {
+            _ = try Self.hash(password, salt: Data(count: 16), rounds: Self.rounds)
+            return nil
+        }
+        let salt: Data = row["salt"], stored: Data = row["hash"], rounds: Int = row["rounds"]
+        let computed = try Self.hash(password, salt: salt, rounds: rounds)
+        return constantTimeEquals(computed, stored) ? UInt64(bitPattern: row["user"] as Int64) : nil
+    }
+
+    public func deleteAccount(user: UInt64) throws {
+        try db.write { try $0.execute(sql: "DELETE FROM account WHERE user = ?", arguments: [Int64(bitPattern: user)]) }
+    }
+
+    static func hash(_ password: String, salt: Data, rounds: Int) throws -> Data {
+        try KDF.Insecure.PBKDF2.deriveKey(from: Data(password.utf8), salt: salt, using: .sha256, outputByteCount: 32, rounds: rounds)
+            .withUnsafeBytes { Data($0) }
+    }
+
+    // MARK: Tokens
+
+    public func issueToken(user: UInt64, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Token {
+        let (kid, secret) = try db.read { db -> (Int64, Data) in
+            let row = try Row.fetchOne(db, sql: "SELECT id, secret FROM signing_key ORDER BY id DESC LIMIT 1")!
+            return (row["id"], row["secret"])
+        }
+        let id = (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let expires = now + tokenLifetimeSeconds
+        let body = "r1.\(kid).\(id).\(user).\(expires)"
+        return Token(value: body + "." + Self.mac(body, secret), user: user, expiresAt: expires)
+    }
+
+    /// The token's user when it is well formed, signed by a known key, not expired and not revoked.
+    public func authenticate(_ token: String, now: Int64 = Int64(Date().timeIntervalSince1970)) -> (user: UInt64, id: String, expiresAt: Int64)? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 6, parts[0] == "r1", let kid = Int64(parts[1]), let user = UInt64(parts[3]), let expires = Int64(parts[4]), expires > now else {
+            return nil
+        }
+        guard let found = try? db.read({ db -> (Data?, Bool) in
+            let secret = try Data.fetchOne(db, sql: "SELECT secret FROM signing_key WHERE id = ?", arguments: [kid])
+            let revoked = try Int.fetchOne(db, sql: "SELECT count(*) FROM revoked_token WHERE id = ?", arguments: [parts[2]]) ?? 0 > 0
+            return (secret, revoked)
+        }), let secret = found.0, !found.1 else { return nil }
+        let body = parts[0...4].joined(separator: ".")
+        guard constantTimeEquals(Data(Self.mac(body, secret).utf8), Data(parts[5].utf8)) else { return nil }
+        return (user, parts[2], expires)
+    }
+
+    public func revoke(tokenID: String, expiresAt: Int64) throws {
+        try db.write { try $0.execute(sql: "INSERT OR IGNORE INTO revoked_token(id, expires_at) VALUES (?, ?)", arguments: [tokenID, expiresAt]) }
+    }
+
+    /// Starts signing with a new key. Tokens signed by older keys keep working until they expire; keys older
+    /// than the token lifetime (and revocations of expired tokens) are dropped.
+    public func rotateSigningKey(now: Int64 = Int64(Date().timeIntervalSince1970)) throws {
+        try db.write { db in
+            try Self.insertKey(db)
+            let newest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM signing_key")!
+            try db.execute(sql: "DELETE FROM signing_key WHERE id < ? AND created_at < ?", arguments: [newest, now - tokenLifetimeSeconds])
+            try db.execute(sql: "DELETE FROM revoked_token WHERE expires_at < ?", arguments: [now])
+        }
+    }
+
+    public var signingKeyCount: Int { (try? db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM signing_key") }) ?? 0 }
+
+    static func mac(_ body: String, _ secret: Data) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: secret)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+func constantTimeEquals(_ a: Data, _ b: Data) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for (x, y) in zip(a, b) { diff |= x ^ y }
+    return diff == 0
+}

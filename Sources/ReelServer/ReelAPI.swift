@@ -1,0 +1,166 @@
+import Foundation
+import Hummingbird
+import Logging
+import Reel
+import ReelMedia
+
+/// Requests decode snake_case JSON and responses encode it; bodies above 1 MiB are refused (chunk uploads
+/// read their own, larger limit).
+public struct ReelRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public init(source: Source) { coreContext = .init(source: source) }
+    public var maxUploadSize: Int { 1 << 20 }
+    public var requestDecoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }
+    public var responseEncoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+}
+
+/// Everything the HTTP API needs, built once per server: the engine, the media service, accounts, the
+/// server's index, rate limits and media delivery.
+public struct ReelAPI: Sendable {
+    public let engine: ReelEngine
+    public let media: MediaService
+    public let accounts: AccountStore
+    public let index: ServerIndex
+    public let files: MediaFiles
+    public let adminToken: String
+    let engageLimiter: RateLimiter
+    let uploadLimiter: RateLimiter
+
+    public init(engine: ReelEngine, media: MediaService, accounts: AccountStore, index: ServerIndex, adminToken: String) {
+        self.engine = engine
+        self.media = media
+        self.accounts = accounts
+        self.index = index
+        self.adminToken = adminToken
+        files = MediaFiles(engine: engine, blobs: media.blobs)
+        let s = engine.configuration.server
+        engageLimiter = RateLimiter(ratePerSecond: Double(s.engageRatePerSecond), burst: Double(s.engageRatePerSecond * 2))
+        uploadLimiter = RateLimiter(ratePerSecond: Double(s.uploadChunksPerSecond), burst: Double(s.uploadChunksPerSecond * 2))
+    }
+
+    /// The signed-in user, from `Authorization: Bearer <token>`.
+    func user(_ request: Request) throws -> UInt64 { try session(request).user }
+
+    func session(_ request: Request) throws -> (user: UInt64, id: String, expiresAt: Int64) {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            let auth = accounts.authenticate(String(header.dropFirst(7)))
+        else { throw APIError.unauthorized }
+        return auth
+    }
+
+    func requireAdmin(_ request: Request) throws {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            constantTimeEquals(Data(header.dropFirst(7).utf8), Data(adminToken.utf8))
+        else { throw APIError(.forbidden, "adminOnly", "audits need the admin token (see the server's start-up log or <data-dir>/admin.token)") }
+    }
+
+    func limit(_ limiter: RateLimiter, _ user: UInt64, _ what: String) throws {
+        guard limiter.allow("\(user)") else {
+            var e = APIError(.tooManyRequests, "rateLimited", "too many \(what) requests; slow down")
+            e.headers[.retryAfter] = "1"
+            throw e
+        }
+    }
+
+    /// A viewing session the signed-in user owns.
+    func ownedSession(_ id: UInt64?, _ user: UInt64) throws -> UInt64 {
+        guard let id, id != 0 else { throw APIError.badRequest("missingSession", "session_id is required (POST /api/v1/feed/sessions)") }
+        guard let owner = index.owner(of: id) else { throw APIError.notFound("no session \(id)") }
+        guard owner == user else { throw APIError(.forbidden, "notYourSession", "session \(id) belongs to another user") }
+        return id
+    }
+}
+
+// MARK: Bodies and answers
+
+struct UserOut: ResponseCodable {
+    var id: UInt64
+    var handle: String
+    var region: String
+    var followers: UInt64
+    var following: UInt64
+    var totalLikes: UInt64
+    init(_ p: UserProfile) {
+        id = p.id
+        handle = p.handle
+        region = p.region
+        followers = p.followers
+        following = p.following
+        totalLikes = p.totalLikes
+    }
+}
+
+struct CountersOut: Codable {
+    var plays: UInt64
+    var likes: UInt64
+    var shares: UInt64
+    var saves: UInt64
+    var comments: UInt64
+    init(_ c: VideoCounters) {
+        plays = c.plays
+        likes = c.likes
+        shares = c.shares
+        saves = c.saves
+        comments = c.comments
+    }
+}
+
+/// A video as feeds, search and trending show it, with where to play it from.
+struct VideoOut: ResponseCodable {
+    var videoId: UInt64
+    var status: String
+    var reason: String?
+    var creatorId: UInt64
+    var creatorHandle: String
+    var caption: String
+    var hashtags: [String]
+    var sound: UInt64
+    var durationMs: UInt64
+    var source: UInt64
+    var counters: CountersOut
+    var hlsUrl: String?
+    var mp4Url: String?
+    var thumbnailUrl: String?
+    /// Feed items only: which candidate source chose it, its score, and whether to fetch its first segment now.
+    var feedSource: String?
+    var score: Float?
+    var prefetch: Bool?
+    var prefetchUrl: String?
+
+    init(_ v: VideoDetails, engine: ReelEngine, reason: String? = nil) {
+        videoId = v.id
+        status = "\(v.status)"
+        self.reason = reason
+        creatorId = v.creator
+        creatorHandle = engine.user(v.creator)?.handle ?? ""
+        caption = v.caption
+        hashtags = v.hashtags
+        sound = v.sound
+        durationMs = v.durationMillis
+        source = v.source
+        counters = CountersOut(v.counters)
+        if !v.renditions.isEmpty {
+            hlsUrl = "/media/\(v.id)/\(TranscodePlan.masterPlaylist)"
+            mp4Url = "/media/\(v.id)/\(TranscodePlan.fallbackFile)"
+            thumbnailUrl = "/media/\(v.id)/thumb_2.jpg"
+        }
+    }
+}
+
+struct ItemsOut: ResponseCodable {
+    var items: [VideoOut]
+}
+
+extension HTTPFields {
+    /// Headers are matched case-insensitively; `HTTPField.Name` comes from HTTPTypes through Hummingbird.
+    subscript(_ name: String) -> String? { self.first { $0.name.canonicalName == name.lowercased() }?.value }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import Reel
+
+extension ReelAPI {
+    struct TimelineOut: ResponseCodable {
+        var first: String?
+        var last: String
+    }
+    struct WeightOut: Codable {
+        var kind: String
+        var key: String
+        var weight: Float
+    }
+    struct InterestOut: ResponseCodable {
+        var at: String
+        var longTerm: [WeightOut]
+        var session: [WeightOut]
+        var sessionId: UInt64?
+    }
+    struct ServedItemOut: Codable {
+        var position: Int
+        var videoId: UInt64
+        var source: String
+        var score: Float
+        var features: [String: Float]
+    }
+    struct ServedFeedOut: Codable {
+        var sessionId: UInt64
+        var servedAt: String
+        var modelVersion: UInt64
+        var seed: UInt64
+        var viewsPosition: UInt64
+        var build: String
+        var items: [ServedItemOut]
+    }
+    struct FeedsOut: ResponseCodable { var feeds: [ServedFeedOut] }
+    struct EntityOut: ResponseCodable {
+        var position: UInt64
+        var version: UInt64
+        var state: String
+    }
+
+    func moment(_ request: Request) throws -> (Moment, Timestamp?) {
+        guard let text = request.uri.queryParameters["at"].map(String.init), !text.isEmpty else { return (.now, nil) }
+        if let t = Timestamp(parsing: text) { return (.time(t), t) }
+        if let seconds = Double(text) { return (.time(Timestamp(seconds: seconds)), Timestamp(seconds: seconds)) }
+        throw APIError.badRequest("invalidTime", "at must be an ISO-8601 time or Unix seconds, not \(text)")
+    }
+
+    func served(_ f: FeedServed) -> ServedFeedOut {
+        ServedFeedOut(
+            sessionId: f.session, servedAt: f.occurredAt.description, modelVersion: f.modelVersion, seed: f.seed, viewsPosition: f.viewsPosition, build: f.build,
+            items: f.items.enumerated().map { i, item in
+                ServedItemOut(
+                    position: i, videoId: item.video, source: item.source, score: item.score,
+                    features: Dictionary(item.features.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
+            })
+    }
+
+    func addAuditRoutes(_ v1: RouterGroup<ReelRequestContext>) {
+        let audit = v1.group("audit")
+        audit.get("users/{id}/timeline") { request, context -> TimelineOut in
+            try requireAdmin(request)
+            let user = try context.parameters.require("id", as: UInt64.self)
+            let first = try engine.events(of: .user, user).first?.recordedAt
+            return TimelineOut(first: first?.description, last: Timestamp(seconds: Date().timeIntervalSince1970).description)
+        }
+        audit.get("users/{id}/interest") { request, context -> InterestOut in
+            try requireAdmin(request)
+            let user = try context.parameters.require("id", as: UInt64.self)
+            let (m, t) = try moment(request)
+            let longTerm = try engine.interest("interest.longTerm", key: user, at: m)
+            let latest = index.sessions(of: user, at: t).first?.session
+            let session = try latest.map { try engine.interest("interest.session", key: $0, at: m) } ?? []
+            let out = { (w: InterestWeight) in WeightOut(kind: w.kind, key: w.key, weight: w.weight) }
+            return InterestOut(at: (t ?? Timestamp(seconds: Date().timeIntervalSince1970)).description, longTerm: longTerm.prefix(30).map(out), session: session.prefix(30).map(out), sessionId: latest)
+        }
+        audit.get("users/{id}/feeds") { request, context -> FeedsOut in
+            try requireAdmin(request)
+            let user = try context.parameters.require("id", as: UInt64.self)
+            let (_, t) = try moment(request)
+            let limit = max(1, min(200, request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 20))
+            var feeds: [FeedServed] = []
+            for s in index.sessions(of: user, at: t) where feeds.count < limit {
+                feeds += try engine.servedFeeds(session: s.session).filter { t == nil || $0.occurredAt <= t! }.reversed()
+            }
+            return FeedsOut(feeds: feeds.sorted { $0.occurredAt > $1.occurredAt }.prefix(limit).map(served))
+        }
+        audit.get("why") { request, _ -> FeedsOut in
+            try requireAdmin(request)
+            let q = request.uri.queryParameters
+            guard let user = q["user"].flatMap({ UInt64(String($0)) }), let video = q["video"].flatMap({ UInt64(String($0)) }) else {
+                throw APIError.badRequest("missingField", "user and video are required")
+            }
+            let (_, t) = try moment(request)
+            var feeds: [ServedFeedOut] = []
+            for s in index.sessions(of: user, at: t) {
+                for (feed, item) in try engine.whyShown(video: video, session: s.session) where t == nil || feed.occurredAt <= t! {
+                    var f = served(feed)
+                    f.items = f.items.filter { $0.videoId == item.video }
+                    feeds.append(f)
+                }
+            }
+            return FeedsOut(feeds: feeds.sorted { $0.servedAt > $1.servedAt })
+        }
+        audit.get("entities/{kind}/{id}") { request, context -> EntityOut in
+            try requireAdmin(request)
+            let kindName = try context.parameters.require("kind")
+            guard let kind = EntityKind(rawValue: kindName) else {
+                throw APIError.badRequest("invalidKind", "kind must be user, session, video or creator, not \(kindName)")
+            }
+            let (m, _) = try moment(request)
+            let a = try engine.audit(kind, try context.parameters.require("id", as: UInt64.self), at: m)
+            return EntityOut(position: a.position, version: a.version, state: a.state.rendered)
+        }
+    }
+}

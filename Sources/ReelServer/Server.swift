@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import Logging
+import Reel
+import ReelMedia
+import ServiceLifecycle
+
+/// The Reel server as an application: the engine, its media service and the HTTP API in one service group.
+/// On SIGTERM or SIGINT the HTTP server stops accepting and drains, then the media service stops (running
+/// tools are killed; their jobs stay pending in the journal), then the engine drains, snapshots, checkpoints
+/// and closes the journal. A host embedding Reel in its own server can call ``ReelServer/addRoutes(to:)``
+/// on its router instead.
+public struct ReelServer: Sendable {
+    public let engine: ReelEngine
+    public let media: MediaService
+    public let api: ReelAPI
+    public let logger: Logger
+
+    /// Opens the data directory (locking it), the accounts and the upload store.
+    public init(configuration: ReelConfiguration, logger: Logger = Logger(label: "reel.server")) throws {
+        self.logger = logger
+        engine = try ReelEngine(configuration: configuration, logger: logger)
+        media = try MediaService(engine: engine, logger: Logger(label: "reel.media"))
+        let dir = configuration.dataDirectory
+        let accounts = try AccountStore(path: "\(dir)/accounts.sqlite", tokenLifetimeSeconds: Int64(configuration.server.tokenLifetimeHours) * 3600)
+        let index = ServerIndex()
+        engine.subscribe(index)
+        api = ReelAPI(engine: engine, media: media, accounts: accounts, index: index, adminToken: try Self.adminToken(configuration))
+    }
+
+    /// The configured admin token, or the one generated at first start into `<data-dir>/admin.token` (0600).
+    static func adminToken(_ c: ReelConfiguration) throws -> String {
+        if !c.server.adminToken.isEmpty { return c.server.adminToken }
+        let path = "\(c.dataDirectory)/admin.token"
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+            return existing
+        }
+        let token = "admin-" + (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        guard FileManager.default.createFile(atPath: path, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw APIError(.internalServerError, "storageFailed", "cannot write \(path)")
+        }
+        return token
+    }
+
+    public func addRoutes(to router: Router<ReelRequestContext>) { api.addRoutes(to: router) }
+
+    /// The HTTP application on the configured host and port, running the engine and media service with it.
+    public func application(extraServices: [any Service] = []) -> some ApplicationProtocol {
+        let router = Router(context: ReelRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        addRoutes(to: router)
+        let c = engine.configuration.server
+        return Application(
+            router: router, configuration: .init(address: .hostname(c.host, port: c.port), serverName: "reel"),
+            services: [engine, media] + extraServices, logger: logger)
+    }
+}
+
+/// `buildApplication(configuration:)`: the server a host runs with `try await app.runService()`.
+public func buildApplication(configuration: ReelConfiguration, logger: Logger = Logger(label: "reel.server")) throws -> some ApplicationProtocol {
+    try ReelServer(configuration: configuration, logger: logger).application()
+}

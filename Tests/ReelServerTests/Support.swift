@@ -1,0 +1,95 @@
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Reel
+import ReelServer
+
+func temporaryDirectory() -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reel-server-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func cleanup(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
+
+func serverConfiguration(_ dir: String) -> ReelConfiguration {
+    var c = ReelConfiguration(dataDirectory: dir)
+    c.server.port = 0
+    c.server.adminToken = "test-admin-token"
+    c.media.uploadChunkBytes = 64 << 10
+    c.media.retryBackoffSeconds = 0
+    c.views.checkpointIntervalSeconds = 1
+    return c
+}
+
+/// A JSON client over the test framework's client.
+struct API {
+    let client: any TestClientProtocol
+    var token: String?
+
+    struct Reply {
+        var status: HTTPResponse.Status
+        var json: [String: Any]
+        var body: ByteBuffer
+        var headers: HTTPFields
+        subscript(_ key: String) -> Any? { json[key] }
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    }
+
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ uri: String, _ body: [String: Any]? = nil, raw: ByteBuffer? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var buffer = raw
+        if let body {
+            headers[.contentType] = "application/json"
+            buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
+        }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: buffer)
+        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+        return Reply(status: response.status, json: json, body: response.body, headers: response.headers)
+    }
+
+    /// Registers and logs in; returns (user id, a client carrying the token).
+    func signUp(_ handle: String, region: String = "US") async throws -> (UInt64, API) {
+        let r = try await call(.post, "/api/v1/users", ["handle": handle, "email": "\(handle)@example.org", "display_name": handle, "password": "secret-\(handle)", "region": region])
+        guard r.status == .created, let id = (r["id"] as? NSNumber)?.uint64Value else { throw TestFailure("register \(handle): \(r.status) \(r.json)") }
+        let login = try await call(.post, "/api/v1/sessions", ["handle": handle, "password": "secret-\(handle)"])
+        guard let token = login["token"] as? String else { throw TestFailure("login \(handle): \(login.json)") }
+        var signed = self
+        signed.token = token
+        return (id, signed)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+func uint(_ v: Any?) -> UInt64? { (v as? NSNumber)?.uint64Value }
+
+func sha256Hex(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined() }
+
+/// Makes a clip with ffmpeg's lavfi sources.
+func makeClip(_ path: String, seconds: Int = 4, pattern: String = "testsrc2", tone: Int = 440) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-t", "\(seconds)", "-i", "\(pattern)=s=360x640:r=30", "-f", "lavfi", "-t", "\(seconds)",
+                   "-i", "sine=f=\(tone)", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", path]
+    try p.run()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw TestFailure("ffmpeg could not make \(path)") }
+    return path
+}
+
+let hasFFmpeg: Bool = {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["ffmpeg", "-version"]
+    p.standardOutput = FileHandle.nullDevice
+    try? p.run()
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+}()
