@@ -32,13 +32,15 @@ public enum DemoCatalogue {
                 for line in lines.prefix(count * 50) where out.count < count {
                     let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
                     guard f.count > max(a, t, m), !f[t].isEmpty else { continue }
-                    if out.contains(where: { $0.author == f[a] }) && out.count < count / 3 { continue }
                     out.append(Row(author: f[a], tag: f[t], music: f[m]))
                 }
             }
         }
         while out.count < count { out.append(Row(author: "\(1000 + out.count % 6)", tag: "\(out.count % 9)", music: "\(out.count % 5)")) }
-        return out
+        // A handful of creators with several clips each, so following one changes the Following feed.
+        var authors: [String] = []
+        for r in out where !authors.contains(r.author) && authors.count < 8 { authors.append(r.author) }
+        return out.enumerated().map { i, r in Row(author: authors[i % authors.count], tag: r.tag, music: r.music) }
     }
 
     /// Generates `count` clips into `directory` and uploads them (the media service processes them in the

@@ -15,6 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port (default: server.port).") var port: Int?
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
     @Flag(help: "On an empty data directory, generate and upload the demo catalogue first.") var demo = false
+    @Option(help: "How many demo clips.") var demoCount = 30
     @Option(help: "The KuaiRand CSV the demo draws creators, sounds and hashtags from.") var demoCsv = "Data/kuairand-pure/video_features_basic_pure.csv"
 
     func run() async throws {
@@ -32,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: data.dataDir, withIntermediateDirectories: true)
         let server = try ReelServer(configuration: configuration, logger: logger)
         let seedDemo = demo && server.engine.status.journalPosition == 0
-        let app = server.application(extraServices: seedDemo ? [DemoSeeder(server: server, csv: demoCsv, logger: logger)] : [])
+        let app = server.application(extraServices: seedDemo ? [DemoSeeder(server: server, csv: demoCsv, count: demoCount, logger: logger)] : [])
         let url = "http://\(configuration.server.host == "0.0.0.0" ? "127.0.0.1" : configuration.server.host):\(configuration.server.port)/"
         logger.notice("Reel is at \(url)  (log in as demo / demo-password; audit token in \(data.dataDir)/admin.token)")
         print("Open \(url)  — log in as demo / demo-password. Stop with Ctrl-C.")
@@ -44,13 +45,14 @@ struct ServeCommand: AsyncParsableCommand {
 struct DemoSeeder: Service {
     let server: ReelServer
     let csv: String
+    let count: Int
     let logger: Logger
     func run() async throws {
         while !server.engine.isReady { try await Task.sleep(for: .milliseconds(20)) }
         let dir = NSTemporaryDirectory() + "reel-demo-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
-            try await DemoCatalogue.seed(server: server, csv: FileManager.default.fileExists(atPath: csv) ? csv : nil, directory: dir, logger: logger)
+            try await DemoCatalogue.seed(server: server, count: count, csv: FileManager.default.fileExists(atPath: csv) ? csv : nil, directory: dir, logger: logger)
         } catch {
             logger.error("the demo catalogue could not be made: \(error)")  // the server keeps running without it
         }
