@@ -1,7 +1,7 @@
 # Two commands: `make run` and `make test`. Both install what is missing first.
 SWIFT ?= swift
 DATA_DIR ?= ./reel-data
-APT_PACKAGES := pkg-config libsqlite3-dev libzstd-dev ffmpeg
+APT_PACKAGES := pkg-config libsqlite3-dev libzstd-dev ffmpeg chromium python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
 .PHONY: deps build test run release bench golden docs format lint clean
@@ -17,16 +17,18 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## Build, then run every test (unit, property, crash, golden).
+## Build, then run every test (unit, property, crash, golden, end-to-end HTTP), then the web client in headless Chromium.
 test: build
 	$(SWIFT) test
+	bash Tests/Browser/run.sh
 
 release: deps
 	$(SWIFT) build -c release --product reel
 
-## Start the product on its embedded default data directory.
+## Start the product on its embedded default data directory (a demo catalogue on first start) and print the URL.
+PORT ?= 8080
 run: release
-	.build/release/reel demo --data-dir $(DATA_DIR)
+	.build/release/reel serve --demo --data-dir $(DATA_DIR) --port $(PORT)
 
 ## The journal benchmark (see Docs/Performance.md).
 bench: release
