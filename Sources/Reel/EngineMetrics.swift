@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import Synchronization
 
 /// What the engine reports through swift-metrics; the host bootstraps the backend (Prometheus, StatsD...)
 /// and, without one, these cost next to nothing.
@@ -8,7 +9,14 @@ import Foundation
 /// - `reel_command_duration_seconds{command}`: time from call to durable acknowledgement.
 /// - `reel_views_lag_events`: journal events not yet folded into the views.
 /// - `reel_resident_entities{kind}`: entities in memory.
+/// - `reel_journal_events_total`, `reel_journal_commits_total`: appended since start; `reel_journal_batch_events`:
+///   events per group commit over the last interval (how well commits are batched).
+/// - `reel_feed_duration_seconds{outcome}`: choosing and recording a feed page.
 final class EngineMetrics: Sendable {
+    private let journalEvents = Gauge(label: "reel_journal_events_total")
+    private let journalCommits = Gauge(label: "reel_journal_commits_total")
+    private let batchEvents = Gauge(label: "reel_journal_batch_events")
+    private let lastJournal = Mutex((commits: 0, events: UInt64(0)))
     private let lag = Gauge(label: "reel_views_lag_events")
     private let resident: [String: Gauge] = Dictionary(
         uniqueKeysWithValues: ["user", "session", "video", "creator"].map { ($0, Gauge(label: "reel_resident_entities", dimensions: [("kind", $0)])) })
@@ -18,6 +26,22 @@ final class EngineMetrics: Sendable {
         let elapsed = ContinuousClock.now - started
         Timer(label: "reel_command_duration_seconds", dimensions: [("command", command)])
             .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    func recordFeed(started: ContinuousClock.Instant, outcome: String) {
+        let elapsed = ContinuousClock.now - started
+        Timer(label: "reel_feed_duration_seconds", dimensions: [("outcome", outcome)])
+            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    func update(journal stats: (commits: Int, frames: Int, events: UInt64)) {
+        journalEvents.record(Double(stats.events))
+        journalCommits.record(Double(stats.commits))
+        let (dc, de) = lastJournal.withLock { last in
+            defer { last = (stats.commits, stats.events) }
+            return (stats.commits - last.commits, stats.events - last.events)
+        }
+        if dc > 0 { batchEvents.record(Double(de) / Double(dc)) }
     }
 
     func update(lag events: UInt64, resident counts: [String: Int]) {

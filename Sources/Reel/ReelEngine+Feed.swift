@@ -34,6 +34,7 @@ extension ReelEngine {
         do { (s, version) = try await sessions.state(of: session) } catch { throw ReelError.from(error) }
         guard s.started else { throw .notFound("unknownSession", "session \(session) has not been started") }
         let t = now
+        let started = ContinuousClock.now
         let seed = Self.seed(session: session, version: version)
         let useInterest = configuration.recommender.ranker == "interest"
         let deadline = ContinuousClock.now + .milliseconds(configuration.recommender.timeBudgetMillis)
@@ -52,6 +53,7 @@ extension ReelEngine {
         let entries = viewRunner.read { store in
             items.compactMap { i in Self.details(i.video, in: store.state).map { FeedEntry(video: $0, source: i.source, score: i.score) } }
         }
+        metrics.recordFeed(started: started, outcome: fellBack ? "fallback" : "ranked")
         return FeedPage(session: session, position: receipt.position, viewsPosition: position, items: entries)
     }
 }

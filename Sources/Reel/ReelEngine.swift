@@ -141,6 +141,7 @@ public final class ReelEngine: Service, Sendable {
                 lastError = e
             }
             metrics.update(lag: viewRunner.lag, resident: residentCounts)
+            metrics.update(journal: journal.statistics)
             if configuration.journal.feedRetentionDays > 0, isReady, lastCompaction.map({ ContinuousClock.now - $0 >= .seconds(6 * 3600) }) ?? true {
                 lastCompaction = .now
                 do {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Reel
 import ServiceLifecycle
 import Synchronization
@@ -62,7 +63,9 @@ public final class MediaService: Service, Sendable {
         if let e = subscription.error { throw e }
         logger.info("media queue ready", metadata: ["pending": "\(queueDepth)"])
         await withDiscardingTaskGroup { group in
+            let depth = Gauge(label: "reel_media_queue_depth")
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                depth.record(Double(queueDepth))
                 while let job = nextJob() { group.addTask { await self.perform(job) } }
                 try? await Task.sleep(for: .milliseconds(100))
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import Reel
 import ReelMedia
 import ServiceLifecycle
@@ -45,9 +46,14 @@ public struct ReelServer: Sendable {
     public func addRoutes(to router: Router<ReelRequestContext>) { api.addRoutes(to: router) }
 
     /// The HTTP application on the configured host and port, running the engine and media service with it.
-    public func application(extraServices: [any Service] = []) -> some ApplicationProtocol {
+    /// With `metrics` (from ``ReelMetrics/bootstrap()``), `/metrics` serves it and requests are measured.
+    public func application(extraServices: [any Service] = [], metrics: PrometheusCollectorRegistry? = nil) -> some ApplicationProtocol {
         let router = Router(context: ReelRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
+        if let metrics {
+            router.add(middleware: MetricsMiddleware())
+            ReelMetrics.addRoute(to: router, registry: metrics)
+        }
         addRoutes(to: router)
         let c = engine.configuration.server
         return Application(

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
+import Prometheus
 import HummingbirdTesting
 import Reel
 import ReelMedia
@@ -160,6 +161,25 @@ import Testing
             // Log out: the token stops working.
             expect(try await user.call(.delete, "/api/v1/sessions"), .noContent, nil, "log out")
             expect(try await user.call(.post, "/api/v1/feed/sessions", [:]), .unauthorized, "unauthorized", "revoked token")
+        }
+    }
+
+    @Test func metricsAndHealthAreServed() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let registry = ReelMetrics.bootstrap()
+        let server = try ReelServer(configuration: serverConfiguration(dir))
+        try await server.application(metrics: registry).test(.live) { client in
+            let anon = API(client: client)
+            _ = try await anon.signUp("counted")
+            let health = try await anon.call(.get, "/health")
+            #expect(health.status == .ok && health["ready"] as? Bool == true)
+            let metrics = try await anon.call(.get, "/metrics")
+            let text = String(buffer: metrics.body)
+            #expect(metrics.status == .ok && metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            for name in ["reel_commands_total", "reel_command_duration_seconds", "http_server_request_duration", "reel_views_lag_events"] {
+                #expect(text.contains(name), "\(name) missing from /metrics")
+            }
         }
     }
 

@@ -26,6 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "reel.server")
+        // Before anything creates a metric: objects made earlier would keep the no-op backend.
+        let metrics = ReelMetrics.bootstrap()
         var configuration = try await ReelConfiguration.load(file: config)
         configuration.dataDirectory = data.dataDir
         if let host { configuration.server.host = host }
@@ -33,7 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: data.dataDir, withIntermediateDirectories: true)
         let server = try ReelServer(configuration: configuration, logger: logger)
         let seedDemo = demo && server.engine.status.journalPosition == 0
-        let app = server.application(extraServices: seedDemo ? [DemoSeeder(server: server, csv: demoCsv, count: demoCount, logger: logger)] : [])
+        let app = server.application(
+            extraServices: seedDemo ? [DemoSeeder(server: server, csv: demoCsv, count: demoCount, logger: logger)] : [], metrics: metrics)
         let url = "http://\(configuration.server.host == "0.0.0.0" ? "127.0.0.1" : configuration.server.host):\(configuration.server.port)/"
         logger.notice("Reel is at \(url)  (log in as demo / demo-password; audit token in \(data.dataDir)/admin.token)")
         print("Open \(url)  — log in as demo / demo-password. Stop with Ctrl-C.")
