@@ -19,6 +19,7 @@ extension MediaService {
     public func finishUpload(_ uploadID: String, uploader: UInt64, metadata: VideoMetadata) async throws -> UInt64 {
         let (session, blob) = try uploads.complete(uploadID, uploader: uploader, into: blobs)
         try await engine.completeUpload(video: session.video, metadata: metadata, blob: blob)
+        uploads.discard(uploadID)  // only now: a refused completion can be retried with fixed metadata
         return session.video
     }
 

@@ -151,14 +151,16 @@ public final class UploadStore: Sendable {
         return (s, all.filter(have.contains), all.filter { !have.contains($0) })
     }
 
-    /// Joins the chunks into one file, moves it into `blobs` and deletes the session. Returns the blob id.
+    /// Joins the chunks into one file and moves it into `blobs`; returns the blob id. The session stays until
+    /// ``discard(_:)``, so that when the caller's next step refuses (bad metadata), the client can fix it and
+    /// complete again without uploading again (the blob store keeps one copy of the same bytes).
     public func complete(_ id: String, uploader: UInt64, into blobs: any BlobStore) throws(UploadError) -> (UploadSession, String) {
         let (s, _, missing) = try status(id)
         guard uploader == s.uploader else { throw UploadError(.forbidden, "wrongUploader", "upload \(id) belongs to another user") }
         guard missing.isEmpty else {
             throw UploadError(.conflict, "incomplete", "upload \(id) is missing \(missing.count) of \(s.chunkCount) chunks (first: \(missing[0]))")
         }
-        let assembled = "\(root)/\(id)/assembled"
+        let assembled = "\(root)/\(id)/assembled-\(UInt64.random(in: 0...UInt64.max))"
         let fm = FileManager.default
         guard fm.createFile(atPath: assembled, contents: nil), let out = FileHandle(forWritingAtPath: assembled) else {
             throw UploadError(.diskFull, "diskFull", "cannot assemble upload \(id) (is the disk full?)")
@@ -180,8 +182,13 @@ public final class UploadStore: Sendable {
             try? fm.removeItem(atPath: assembled)
             throw UploadError(error.code == "diskFull" ? .diskFull : .invalid, error.code, error.message)
         }
-        try? fm.removeItem(atPath: "\(root)/\(id)")
         return (s, blob)
+    }
+
+    /// Deletes a session and its chunks (after its upload was recorded).
+    public func discard(_ id: String) {
+        guard id.count == 32, id.allSatisfy(\.isHexDigit) else { return }
+        try? FileManager.default.removeItem(atPath: "\(root)/\(id)")
     }
 
     /// Deletes sessions whose URLs expired; returns how many.

@@ -46,7 +46,8 @@ public struct APIError: HTTPResponseError, Sendable {
                 case .locked: .serviceUnavailable
                 case .failure: .internalServerError
                 }
-            return APIError(status, e.code, e.message)
+            // A full disk is 507 wherever it is found (journal, blobs, uploads).
+            return APIError(e.code == "diskFull" ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : status, e.code, e.message)
         case let e as UploadError:
             let status: HTTPResponse.Status =
                 switch e.kind {
@@ -59,7 +60,15 @@ public struct APIError: HTTPResponseError, Sendable {
             return APIError(status, e.code, e.message)
         case let e as BlobError: return APIError(e.code == "diskFull" ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .internalServerError, e.code, e.message)
         case let e as HTTPError:
-            return APIError(e.status, e.status == .contentTooLarge ? "bodyTooLarge" : "badRequest", e.body ?? "\(e.status.reasonPhrase)")
+            let code =
+                switch e.status {
+                case .badRequest: "malformedBody"  // Hummingbird's decoding errors
+                case .notFound: "notFound"
+                case .methodNotAllowed: "methodNotAllowed"
+                case .contentTooLarge: "bodyTooLarge"
+                default: "httpError"
+                }
+            return APIError(e.status, code, e.body ?? "\(e.status.reasonPhrase)")
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, "bodyTooLarge", "the request body is larger than this endpoint accepts")
         case is DecodingError:

@@ -103,7 +103,9 @@ public final class AccountStore: Sendable {
         guard let found = try? db.read({ db -> (Data?, Bool) in
             let secret = try Data.fetchOne(db, sql: "SELECT secret FROM signing_key WHERE id = ?", arguments: [kid])
             let revoked = try Int.fetchOne(db, sql: "SELECT count(*) FROM revoked_token WHERE id = ?", arguments: [parts[2]]) ?? 0 > 0
-            return (secret, revoked)
+            // An erased account's tokens stop working at once.
+            let exists = try Int.fetchOne(db, sql: "SELECT count(*) FROM account WHERE user = ?", arguments: [Int64(bitPattern: user)]) ?? 0 > 0
+            return (secret, revoked || !exists)
         }), let secret = found.0, !found.1 else { return nil }
         let body = parts[0...4].joined(separator: ".")
         guard constantTimeEquals(Data(Self.mac(body, secret).utf8), Data(parts[5].utf8)) else { return nil }

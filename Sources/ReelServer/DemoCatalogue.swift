@@ -67,6 +67,8 @@ public enum DemoCatalogue {
                     handle: "creator\(row.author)", region: ["US", "BR", "DE", "IN"][creators.count % 4], email: "creator\(row.author)@example.org",
                     displayName: "Creator \(row.author)")
                 creators[row.author] = creator
+                // Every handle has an account, so nobody can register "creatorN" again.
+                try server.api.accounts.createAccount(user: creator, handle: "creator\(row.author)", password: UUID().uuidString)
             }
             let topic = words[i % words.count]
             let metadata = VideoMetadata(caption: "\(topic) clip \(i + 1): \(pattern.split(separator: "=").first!) at \(tone) Hz", hashtags: [topic, "tag\(row.tag)"])

@@ -63,9 +63,8 @@ public final class MediaFiles: Sendable {
         if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: headers) }
         if let range = request.headers[.range] {
             guard let r = Self.parseRange(range, size: data.count) else {
-                headers[.contentRange] = "bytes */\(data.count)"
                 var e = APIError(.rangeNotSatisfiable, "badRange", "range \(range) is outside the file's \(data.count) bytes")
-                e.headers = headers
+                e.headers[.contentRange] = "bytes */\(data.count)"  // and no caching headers: an error is not immutable
                 throw e
             }
             headers[.contentRange] = "bytes \(r.lowerBound)-\(r.upperBound)/\(data.count)"

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Reel
 import ReelMedia
+import Synchronization
 
 /// Requests decode snake_case JSON and responses encode it; bodies above 1 MiB are refused (chunk uploads
 /// read their own, larger limit).
@@ -34,6 +35,10 @@ public struct ReelAPI: Sendable {
     public let adminToken: String
     let engageLimiter: RateLimiter
     let uploadLimiter: RateLimiter
+    /// Log-in attempts per handle: each costs a slow hash, and guessing must stay slow.
+    let loginLimiter = RateLimiter(ratePerSecond: 0.2, burst: 10)
+    /// Handles being registered right now, so two concurrent sign-ups cannot both pass the check.
+    let registering = HandleReservations()
 
     public init(engine: ReelEngine, media: MediaService, accounts: AccountStore, index: ServerIndex, adminToken: String) {
         self.engine = engine
@@ -78,6 +83,13 @@ public struct ReelAPI: Sendable {
         guard owner == user else { throw APIError(.forbidden, "notYourSession", "session \(id) belongs to another user") }
         return id
     }
+}
+
+/// Handles being registered right now (a class: `ReelAPI` is a copyable struct).
+final class HandleReservations: Sendable {
+    private let handles = Mutex(Set<String>())
+    func reserve(_ h: String) -> Bool { handles.withLock { $0.insert(h).inserted } }
+    func release(_ h: String) { _ = handles.withLock { $0.remove(h) } }
 }
 
 // MARK: Bodies and answers
@@ -151,7 +163,7 @@ struct VideoOut: ResponseCodable {
         if !v.renditions.isEmpty {
             hlsUrl = "/media/\(v.id)/\(TranscodePlan.masterPlaylist)"
             mp4Url = "/media/\(v.id)/\(TranscodePlan.fallbackFile)"
-            thumbnailUrl = "/media/\(v.id)/thumb_2.jpg"
+            thumbnailUrl = "/media/\(v.id)/thumb_1.jpg"  // the only one a very short clip is sure to have
         }
     }
 }

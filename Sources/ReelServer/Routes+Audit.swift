@@ -29,7 +29,8 @@ extension ReelAPI {
         var sessionId: UInt64
         var servedAt: String
         var modelVersion: UInt64
-        var seed: UInt64
+        /// A string: 64 bits do not survive a JavaScript number.
+        var seed: String
         var viewsPosition: UInt64
         var build: String
         var items: [ServedItemOut]
@@ -50,7 +51,7 @@ extension ReelAPI {
 
     func served(_ f: FeedServed) -> ServedFeedOut {
         ServedFeedOut(
-            sessionId: f.session, servedAt: f.occurredAt.description, modelVersion: f.modelVersion, seed: f.seed, viewsPosition: f.viewsPosition, build: f.build,
+            sessionId: f.session, servedAt: f.occurredAt.description, modelVersion: f.modelVersion, seed: String(f.seed), viewsPosition: f.viewsPosition, build: f.build,
             items: f.items.enumerated().map { i, item in
                 ServedItemOut(
                     position: i, videoId: item.video, source: item.source, score: item.score,

@@ -22,7 +22,7 @@ extension ReelAPI {
             }
             let kind = q["type"].map(String.init)
             if let kind, !["video", "user", "sound", "hashtag", "creator"].contains(kind) {
-                throw APIError.badRequest("invalidType", "type must be video, user, sound or hashtag, not \(kind)")
+                throw APIError.badRequest("invalidType", "type must be video, user, creator, sound or hashtag, not \(kind)")
             }
             let offset = try q["cursor"].map { c -> Int in
                 guard let o = Int(String(c)), o >= 0 else { throw APIError.badRequest("invalidCursor", "cursor \(c) was not issued by this API") }

@@ -92,6 +92,7 @@ extension ReelAPI {
         }
         v1.delete("video/{id}/comments/{comment}") { request, context -> Response in
             let viewer = try user(request)
+            try limit(engageLimiter, viewer, "engagement")
             let video = try context.parameters.require("id", as: UInt64.self)
             let comment = try context.parameters.require("comment", as: UInt64.self)
             let session = try ownedSession(request.uri.queryParameters["session_id"].flatMap { UInt64(String($0)) }, viewer)

@@ -57,6 +57,9 @@ extension ReelAPI {
                 throw APIError.badRequest("weakPassword", "a password needs at least \(AccountStore.minimumPasswordLength) characters")
             }
             guard body.email.contains("@") else { throw APIError.badRequest("invalidEmail", "\"\(body.email)\" is not an email address") }
+            let handle = body.handle.lowercased()
+            guard registering.reserve(handle) else { throw APIError(.conflict, "handleTaken", "the handle \(body.handle) is taken") }
+            defer { registering.release(handle) }
             guard try !accounts.handleTaken(body.handle) else { throw APIError(.conflict, "handleTaken", "the handle \(body.handle) is taken") }
             let id = try await engine.registerUser(handle: body.handle, region: body.region ?? "US", email: body.email, displayName: body.displayName)
             try accounts.createAccount(user: id, handle: body.handle, password: body.password)
@@ -65,6 +68,11 @@ extension ReelAPI {
         }
         v1.post("sessions") { request, context -> TokenOut in
             let body = try await request.decode(as: Login.self, context: context)
+            guard loginLimiter.allow(body.handle.lowercased()) else {
+                var e = APIError(.tooManyRequests, "rateLimited", "too many log-in attempts for \(body.handle); wait a few seconds")
+                e.headers[.retryAfter] = "5"
+                throw e
+            }
             guard let user = try accounts.verify(handle: body.handle, password: body.password), engine.user(user) != nil else {
                 throw APIError(.unauthorized, "badCredentials", "wrong handle or password")
             }
@@ -153,7 +161,7 @@ extension ReelAPI {
         }
         v1.get("feed/following") { request, _ -> ItemsOut in
             let viewer = try user(request)
-            let limit = min(50, request.uri.queryParameters["count"].flatMap { Int(String($0)) } ?? 20)
+            let limit = max(1, min(50, request.uri.queryParameters["count"].flatMap { Int(String($0)) } ?? 20))
             let creators = Set(engine.following(viewer))
             let videos = engine.recentVideos(by: creators, limit: limit)
             return ItemsOut(items: videos.map { VideoOut($0, engine: engine) })

@@ -57,7 +57,8 @@ public final class ServerIndex: EventSubscriber, Sendable {
     public func comments(on video: UInt64, after: UInt64?, limit: Int) -> (items: [Comment], next: UInt64?) {
         state.withLock { s in
             let all = s.comments[video] ?? []
-            let start = after.flatMap { cursor in all.firstIndex { $0.id == cursor }.map { $0 + 1 } } ?? 0
+            // Comment ids grow with time, so "after the cursor" survives the cursor's comment being deleted.
+            let start = after.map { cursor in all.firstIndex { $0.id > cursor } ?? all.count } ?? 0
             let page = Array(all[min(start, all.count)...].prefix(limit))
             let more = start + page.count < all.count
             return (page, more ? page.last?.id : nil)

@@ -3,7 +3,9 @@
 like it, and upload a clip generated with ffmpeg until it is published.
 
 Usage: web_client_test.py BASE_URL            (Tests/Browser/run.sh starts a server and passes its URL)
-Environment: CHROMIUM (default /usr/bin/chromium), HEADED=1 to watch it, UPLOAD_TIMEOUT (seconds, default 90).
+Environment: CHROMIUM (default /usr/bin/chromium), HEADED=1 to watch it, UPLOAD_TIMEOUT (seconds, default 90),
+SCREENSHOT_DIR (where a failure's screenshot goes; default the temporary directory), FORCE_MP4=1 to hide
+native HLS from the page (as in a browser without it), so the MP4 fallback is what plays.
 
 The server must run with --demo: the `demo` / `demo-password` account and at least two published videos.
 Exits 0 when every step passes; otherwise prints what failed, saves a screenshot and exits 1.
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.request
 
 from playwright.sync_api import Error as PlaywrightError
@@ -176,8 +179,25 @@ def run(page, base, workdir):
     check(likes is not None and likes >= 1, f"server reports {likes} likes for video {second_id} 15 s after the like")
     step(f"  server agrees: GET /api/v1/video/{second_id} counters.likes = {likes}")
 
-    # 5. Upload a clip made now with ffmpeg, through the upload page, until it is published.
-    step("5. upload a clip through the upload page")
+    # 5. Swipe again, this time by scrolling the feed (what a touch swipe or the mouse wheel does): the slide
+    #    that scrolls into view becomes current through the IntersectionObserver, and plays.
+    if page.locator("#feed .slide[data-video-id]").count() >= 3:
+        step("5. swipe to the next video by scrolling the feed (mouse wheel)")
+        box = page.locator("#feed").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 3)
+        page.mouse.wheel(0, box["height"])
+        page.wait_for_function("(id) => window.reel.currentVideoId() !== id", arg=second_id, timeout=10000)
+        third_id = page.evaluate("() => window.reel.currentVideoId()")
+        check(third_id not in (first_id, second_id), f"scrolling went back to an earlier video: {third_id}")
+        step(f"  current video {second_id} -> {third_id}")
+        assert_playing(page, third_id)
+        check(page.evaluate(f"() => document.querySelector('#feed .slide[data-video-id=\"{second_id}\"] video.player').paused"),
+              f"the previous video {second_id} is still playing after the scroll")
+    else:
+        step("5. (skipped: only 2 slides, no third to scroll to)")
+
+    # 6. Upload a clip made now with ffmpeg, through the upload page, until it is published.
+    step("6. upload a clip through the upload page")
     clip = make_clip(workdir)
     step(f"  generated {os.path.basename(clip)} ({os.path.getsize(clip)} bytes) with ffmpeg")
     page.locator("#nav a[data-route=upload]").click()
@@ -198,6 +218,7 @@ def run(page, base, workdir):
     page.fill("#upload-caption", caption)
     page.fill("#upload-hashtags", "browsertest, #reel")
     page.click("#upload-start")
+    deadline = time.monotonic() + UPLOAD_TIMEOUT_S  # from the click to "published"
     try:
         page.wait_for_function("() => { const b = document.querySelector('#upload-progress'); return b.value >= b.max; }",
                                timeout=30000)
@@ -205,9 +226,9 @@ def run(page, base, workdir):
         raise StepFailed(f"the progress bar did not reach its max within 30 s; statuses: "
                          f"{page.evaluate('window.__statuses')}, bar value {page.eval_on_selector('#upload-progress', 'b => b.value')}")
     step("  progress bar reached its max")
-    deadline = time.monotonic() + UPLOAD_TIMEOUT_S
     last = None
-    while time.monotonic() < deadline:
+    while True:
+        timed_out = time.monotonic() >= deadline  # read before the status, so a last look is always taken
         status = page.locator("#upload-status").text_content().strip()
         if status != last:
             step(f"  status: {status!r}")
@@ -216,10 +237,10 @@ def run(page, base, workdir):
             break
         if status.startswith(("failed", "rejected", "removed")):
             raise StepFailed(f"the upload ended with status {status!r}")
+        if timed_out:
+            raise StepFailed(f"the upload was not published within {UPLOAD_TIMEOUT_S:g} s; "
+                             f"statuses seen: {page.evaluate('window.__statuses')}")
         page.wait_for_timeout(250)
-    else:
-        raise StepFailed(f"the upload was not published within {UPLOAD_TIMEOUT_S:.0f} s; "
-                         f"statuses seen: {page.evaluate('window.__statuses')}")
     statuses = page.evaluate("window.__statuses")
     step(f"  statuses seen: {statuses}")
     check(any(s.startswith("uploading 100%") for s in statuses), f"never showed 'uploading 100%': {statuses}")
@@ -234,6 +255,24 @@ def run(page, base, workdir):
     step(f"  video {video_id} is published with its caption and hashtags")
 
 
+def report_failure(e, page, console):
+    what = "step failed" if isinstance(e, StepFailed) else type(e).__name__
+    print(f"\nFAIL: {what}: {e}", file=sys.stderr)
+    if page:
+        shot = os.path.join(os.environ.get("SCREENSHOT_DIR") or tempfile.gettempdir(),
+                            f"reel-browser-failure-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.png")
+        try:
+            page.screenshot(path=shot, full_page=True)
+            print(f"      screenshot: {shot}", file=sys.stderr)
+            print(f"      page: {page.url}; toast: {page.locator('#toast').text_content(timeout=2000)!r}", file=sys.stderr)
+        except PlaywrightError as e2:
+            print(f"      no screenshot: {e2}", file=sys.stderr)
+    if not isinstance(e, (StepFailed, PlaywrightError)):
+        traceback.print_exception(e, file=sys.stderr)
+    for line in console[-30:]:
+        print(f"      {line}", file=sys.stderr)
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -245,42 +284,43 @@ def main():
         return 1
     workdir = tempfile.mkdtemp(prefix="reel-browser-")
     console = []
-    page = None
+    page = browser = None
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium, headless=os.environ.get("HEADED") != "1",
-                args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
             try:
+                browser = p.chromium.launch(
+                    executable_path=chromium, headless=os.environ.get("HEADED") != "1",
+                    args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
                 context = browser.new_context(viewport={"width": 420, "height": 820})
                 context.set_default_timeout(20000)
+                if os.environ.get("FORCE_MP4") == "1":
+                    # As a browser without native HLS: the client must pick the MP4 fallback.
+                    context.add_init_script("""(() => {
+                        const can = HTMLMediaElement.prototype.canPlayType;
+                        HTMLMediaElement.prototype.canPlayType = function (t) { return /mpegurl/i.test(t) ? '' : can.call(this, t); };
+                    })()""")
                 page = context.new_page()
                 page.on("console", lambda m: console.append(f"console.{m.type}: {m.text}"))
                 page.on("pageerror", lambda e: console.append(f"page error: {e}"))
                 page.on("requestfailed", lambda r: console.append(f"request failed: {r.method} {r.url} {r.failure}"))
                 step(f"Chromium {browser.version} at {chromium}; server {base}")
                 run(page, base, workdir)
-            except (StepFailed, PlaywrightError, OSError, KeyError, ValueError) as e:
-                shot = os.path.join(tempfile.gettempdir(), f"reel-browser-failure-{os.getpid()}.png")
-                try:
-                    page and page.screenshot(path=shot, full_page=True)
-                    where = f"screenshot: {shot}"
-                except PlaywrightError:
-                    where = "no screenshot (the page is gone)"
-                print(f"\nFAIL: {type(e).__name__ if not isinstance(e, StepFailed) else 'step failed'}: {e}", file=sys.stderr)
-                print(f"      {where}", file=sys.stderr)
-                if page:
-                    try:
-                        print(f"      page: {page.url}; toast: {page.locator('#toast').text_content()!r}", file=sys.stderr)
-                    except PlaywrightError:
-                        pass
-                for line in console[-30:]:
-                    print(f"      {line}", file=sys.stderr)
+            except Exception as e:  # noqa: BLE001 -- any failure: report it, screenshot, exit 1
+                report_failure(e, page, console)
                 return 1
             finally:
-                browser.close()
+                if browser:
+                    try:
+                        browser.close()
+                    except PlaywrightError:
+                        pass
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    noise = [line for line in console if not line.startswith(("console.log", "console.debug", "console.info"))]
+    if noise:
+        step(f"note: the page logged {len(noise)} warning(s)/error(s) (not failures):")
+        for line in noise[-10:]:
+            print(f"      {line}", flush=True)
     step("PASS: logged in, watched a video play, swiped to the next and it played, liked it, uploaded a clip and it was published")
     return 0
 

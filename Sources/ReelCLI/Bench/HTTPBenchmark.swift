@@ -78,6 +78,7 @@ struct HTTPBench: AsyncParsableCommand {
         let feedLatencies = Collector<Double>()
         let errors = Counter()
         let errorStatuses = Collector<Int>()
+        let dropped = Counter()
         let total = feedRate * seconds
         let phaseStart = monotonicSeconds()
         await withTaskGroup(of: Void.self) { group in
@@ -88,6 +89,14 @@ struct HTTPBench: AsyncParsableCommand {
                         let due = phaseStart + Double(k) / Double(feedRate)
                         let wait = due - monotonicSeconds()
                         if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+                        // A server far behind the offered rate: what could not even be sent within 5 s of the
+                        // phase's end counts as failed, so the benchmark ends.
+                        if monotonicSeconds() > phaseStart + Double(seconds) + 5 {
+                            errors.add()
+                            dropped.add()
+                            k += connections
+                            continue
+                        }
                         let v = viewersReady[k % viewersReady.count]
                         let status = (try? await call(http, .GET, base + "/api/v1/feed/foryou?count=10&session_id=\(v.session)", token: v.token))?.0
                         if status != 200 { errors.add(); errorStatuses.append(status ?? 0) }
@@ -132,7 +141,7 @@ struct HTTPBench: AsyncParsableCommand {
             ("feedP50Millis", String(format: "%.2f", quantile(latencies, 0.5))), ("feedP99Millis", String(format: "%.2f", quantile(latencies, 0.99))),
             ("feedRequestsPerSecond", String(format: "%.1f", Double(latencies.count) / feedSeconds)),
             ("engageRequestsPerSecond", String(format: "%.1f", Double(acked.value) / engageSeconds)),
-            ("errors", "\(errors.value)"),
+            ("errors", "\(errors.value)"), ("feedDropped", "\(dropped.value)"),
             ("errorStatuses", "{" + Dictionary(grouping: errorStatuses.values, by: { $0 }).sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value.count)" }.joined(separator: ", ") + "}"),
             ("catalogueSeconds", String(format: "%.1f", catalogueSeconds)), ("serverStartSeconds", String(format: "%.1f", startSeconds)),
             ("viewersSeconds", String(format: "%.1f", viewersSeconds)), ("serverExit", "\(server.terminationStatus)"),
