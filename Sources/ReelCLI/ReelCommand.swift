@@ -7,7 +7,7 @@ struct ReelCommand: AsyncParsableCommand {
         abstract: "Reel: an event-sourced engine for short-video platforms.",
         subcommands: [
             DemoCommand.self, ConfigCommand.self, BackupCommand.self, RestoreCommand.self, AuditCommand.self, JournalCommand.self,
-            ImportCommand.self, SimulateCommand.self, EvalCommand.self, MediaCommand.self, ServeCommand.self,
+            ImportCommand.self, SimulateCommand.self, EvalCommand.self, MediaCommand.self, ServeCommand.self, TokensCommand.self,
             BenchCommand.self,
         ])
 }
