@@ -184,8 +184,10 @@ public final class MediaService: Service, Sendable {
                 try await engine.publish(video: job.video)
                 logger.info("published", metadata: ["video": "\(job.video)"])
             case .reject(let reason):
-                try await engine.reject(video: job.video, reason: reason)
+                // Files first: a crash in between leaves a "ready" video that is reviewed (and rejected) again,
+                // never a rejected video whose files are still there.
                 blobs.removeRenditions(of: job.video)
+                try await engine.reject(video: job.video, reason: reason)
                 logger.info("rejected", metadata: ["video": "\(job.video)", "reason": "\(reason)"])
             }
             return .done

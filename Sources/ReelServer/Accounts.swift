@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Synchronization
 import _CryptoExtras
 
 /// Login credentials and bearer tokens. Deliberately outside the journal: a password hash is not a domain
@@ -14,6 +15,10 @@ import _CryptoExtras
 public final class AccountStore: Sendable {
     let db: DatabaseQueue
     public let tokenLifetimeSeconds: Int64
+    /// Tokens already verified (every API request presents one): skipping the three lookups and the HMAC
+    /// matters on the engagement path. Log-out and erasure go through this store and evict; signing keys are
+    /// only deleted once all their tokens have expired, so a cached token can never outlive its key's validity.
+    let verified = Mutex([String: (user: UInt64, id: String, expiresAt: Int64)]())
     public static let rounds = 210_000
 
     public struct Token: Sendable, Hashable {
@@ -74,6 +79,7 @@ public final class AccountStore: Sendable {
 
     public func deleteAccount(user: UInt64) throws {
         try db.write { try $0.execute(sql: "DELETE FROM account WHERE user = ?", arguments: [Int64(bitPattern: user)]) }
+        verified.withLock { cache in cache = cache.filter { $0.value.user != user } }
     }
 
     static func hash(_ password: String, salt: Data, rounds: Int) throws -> Data {
@@ -96,6 +102,7 @@ public final class AccountStore: Sendable {
 
     /// The token's user when it is well formed, signed by a known key, not expired and not revoked.
     public func authenticate(_ token: String, now: Int64 = Int64(Date().timeIntervalSince1970)) -> (user: UInt64, id: String, expiresAt: Int64)? {
+        if let hit = verified.withLock({ $0[token] }) { return hit.expiresAt > now ? hit : nil }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 6, parts[0] == "r1", let kid = Int64(parts[1]), let user = UInt64(parts[3]), let expires = Int64(parts[4]), expires > now else {
             return nil
@@ -109,11 +116,16 @@ public final class AccountStore: Sendable {
         }), let secret = found.0, !found.1 else { return nil }
         let body = parts[0...4].joined(separator: ".")
         guard constantTimeEquals(Data(Self.mac(body, secret).utf8), Data(parts[5].utf8)) else { return nil }
+        verified.withLock { cache in
+            if cache.count >= 100_000 { cache.removeAll(keepingCapacity: true) }
+            cache[token] = (user, parts[2], expires)
+        }
         return (user, parts[2], expires)
     }
 
     public func revoke(tokenID: String, expiresAt: Int64) throws {
         try db.write { try $0.execute(sql: "INSERT OR IGNORE INTO revoked_token(id, expires_at) VALUES (?, ?)", arguments: [tokenID, expiresAt]) }
+        verified.withLock { cache in cache = cache.filter { $0.value.id != tokenID } }
     }
 
     /// Starts signing with a new key. Tokens signed by older keys keep working until they expire; keys older
@@ -125,6 +137,7 @@ public final class AccountStore: Sendable {
             try db.execute(sql: "DELETE FROM signing_key WHERE id < ? AND created_at < ?", arguments: [newest, now - tokenLifetimeSeconds])
             try db.execute(sql: "DELETE FROM revoked_token WHERE expires_at < ?", arguments: [now])
         }
+        verified.withLock { $0.removeAll() }  // keys may have gone; verify again
     }
 
     public var signingKeyCount: Int { (try? db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM signing_key") }) ?? 0 }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Reel
 import ReelServer
+@_exported import ReelTesting
 
 func temporaryDirectory() -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reel-server-\(UUID().uuidString)").path
@@ -72,24 +73,7 @@ func uint(_ v: Any?) -> UInt64? { (v as? NSNumber)?.uint64Value }
 
 func sha256Hex(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: "%02x", $0) }.joined() }
 
-/// Makes a clip with ffmpeg's lavfi sources.
+/// A 360×640 clip of a lavfi pattern with a tone.
 func makeClip(_ path: String, seconds: Int = 4, pattern: String = "testsrc2", tone: Int = 440) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-t", "\(seconds)", "-i", "\(pattern)=s=360x640:r=30", "-f", "lavfi", "-t", "\(seconds)",
-                   "-i", "sine=f=\(tone)", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", path]
-    try p.run()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw TestFailure("ffmpeg could not make \(path)") }
-    return path
+    try makeClip(path, video: "\(pattern)=s=360x640:r=30:d=\(seconds)", audio: "sine=f=\(tone):d=\(seconds)")
 }
-
-let hasFFmpeg: Bool = {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["ffmpeg", "-version"]
-    p.standardOutput = FileHandle.nullDevice
-    try? p.run()
-    p.waitUntilExit()
-    return p.terminationStatus == 0
-}()
