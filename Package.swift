@@ -56,7 +56,10 @@ let package = Package(
         .target(name: "ReelWorkloads", dependencies: ["ReelDomain", "ReelJournal", "Reel"]),
         .target(name: "ReelTesting", dependencies: ["ReelJournal"]),
         /// The recommender: candidate scoring and re-ranking over the views.
-        .target(name: "ReelRecommend", dependencies: ["ReelDomain", "ReelJournal", "ReelViews"]),
+        .target(
+            name: "ReelRecommend",
+            dependencies: ["ReelDomain", "ReelJournal", "ReelRuntime", "ReelViews", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "Reel",
             dependencies: [

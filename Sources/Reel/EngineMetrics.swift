@@ -8,6 +8,7 @@ import Synchronization
 /// - `reel_commands_total{command, outcome}`: commands by name and outcome (`ok`, `rejected`, `failed`).
 /// - `reel_command_duration_seconds{command}`: time from call to durable acknowledgement.
 /// - `reel_views_lag_events`: journal events not yet folded into the views.
+/// - `reel_model_lag_events`: journal events the recommender has not learned from yet.
 /// - `reel_resident_entities{kind}`: entities in memory.
 /// - `reel_journal_events_total`, `reel_journal_commits_total`: appended since start; `reel_journal_batch_events`:
 ///   events per group commit over the last interval (how well commits are batched).
@@ -43,6 +44,10 @@ final class EngineMetrics: Sendable {
         }
         if dc > 0 { batchEvents.record(Double(de) / Double(dc)) }
     }
+
+    private let modelLag = Gauge(label: "reel_model_lag_events")
+
+    func update(modelLag events: UInt64) { modelLag.record(Double(events)) }
 
     func update(lag events: UInt64, resident counts: [String: Int]) {
         lag.record(Double(events))

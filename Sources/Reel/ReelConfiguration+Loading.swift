@@ -71,7 +71,11 @@ extension ReelConfiguration {
         .int("recommender.defaultPageSize", \.recommender.defaultPageSize, 1...100, "Feed items when not asked."),
         .int("recommender.maxPageSize", \.recommender.maxPageSize, 1...500, "The most feed items per request."),
         .int("recommender.timeBudgetMillis", \.recommender.timeBudgetMillis, 1...60_000, "Ranking longer than this falls back to trending."),
-        .string("recommender.ranker", \.recommender.ranker, "The For You chooser: interest (the recommender) or trending (fallback only)."),
+        .string("recommender.ranker", \.recommender.ranker, "The For You chooser: pipeline (the recommender), interest (first fixed-weight scorer) or trending (fallback only)."),
+        .int("recommender.checkpointEvents", \.recommender.checkpointEvents, 1_000...100_000_000, "Checkpoint the recommender model after this many events."),
+        .int("recommender.checkpointIntervalSeconds", \.recommender.checkpointIntervalSeconds, 1...86_400, "... or after this long."),
+        .string("recommender.taskWeights", \.recommender.taskWeights, "Ranker weights of the completion, like, share and follow probabilities, comma-separated."),
+        .int("recommender.exploreEvery", \.recommender.exploreEvery, 0...100, "One exploration slot in every this many feed items (0: none)."),
         .string("server.host", \.server.host, "The address the HTTP server binds."),
         .int("server.port", \.server.port, 0...65_535, "The HTTP port."),
         .int("server.engageRatePerSecond", \.server.engageRatePerSecond, 1...1_000_000, "Engagement posts per second per user."),
@@ -106,8 +110,12 @@ extension ReelConfiguration {
                 field.write(&self, text)
             }
         }
-        guard ["interest", "trending"].contains(recommender.ranker) else {
-            throw ConfigurationError(key: "recommender.ranker", message: "\"\(recommender.ranker)\" is not interest or trending")
+        let weights = recommender.parsedTaskWeights
+        guard weights.count == 4, weights.allSatisfy({ $0 >= 0 && $0.isFinite }), recommender.taskWeights.split(separator: ",").count == 4 else {
+            throw ConfigurationError(key: "recommender.taskWeights", message: "\"\(recommender.taskWeights)\" is not four non-negative numbers (completion,like,share,follow)")
+        }
+        guard ["pipeline", "interest", "trending"].contains(recommender.ranker) else {
+            throw ConfigurationError(key: "recommender.ranker", message: "\"\(recommender.ranker)\" is not pipeline, interest or trending")
         }
         if recommender.defaultPageSize > recommender.maxPageSize {
             throw ConfigurationError(key: "recommender.defaultPageSize", message: "is above recommender.maxPageSize (\(recommender.maxPageSize))")

@@ -91,8 +91,20 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var defaultPageSize = 10
         /// The most items one feed request may ask for.
         public var maxPageSize = 50
-        /// Which chooser serves the For You feed: "interest" (the recommender) or "trending" (the fallback alone).
-        public var ranker = "interest"
+        /// Which chooser serves the For You feed: "pipeline" (candidate sources, learned ranker, re-rank),
+        /// "interest" (the first fixed-weight scorer, kept for comparison) or "trending" (the fallback alone).
+        public var ranker = "pipeline"
+        /// Checkpoint the recommender model after this many events...
+        public var checkpointEvents = 500_000
+        /// ... or this long after the last checkpoint.
+        public var checkpointIntervalSeconds = 120
+        /// What a completion, like, share and follow are worth in seconds of watch time (the ranker orders by
+        /// predicted watch seconds plus these times the predicted probabilities), comma-separated.
+        public var taskWeights = "2,10,20,30"
+        /// `taskWeights` as numbers (validated when the configuration loads).
+        public var parsedTaskWeights: [Double] { taskWeights.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+        /// Of every this many feed items, one is an exploration slot for a new video (0: none).
+        public var exploreEvery = 5
         /// When ranking takes longer than this, the page is served by the trending fallback, marked as such.
         public var timeBudgetMillis = 250
         public init() {}

@@ -123,7 +123,8 @@ extension ReelEngine {
 
     @discardableResult
     public func endSession(_ session: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
-        try await run("endSession", sessions, .end(at: at ?? now), to: session)
+        defer { _ = sessionWrites.withLock { $0.removeValue(forKey: session) } }
+        return try await run("endSession", sessions, .end(at: at ?? now), to: session)
     }
 
     /// Records what the session's viewer did with a video. The next feed request of this session sees it.
@@ -141,7 +142,15 @@ extension ReelEngine {
             case let .deleteComment(video, comment): ("deleteComment", .deleteComment(video: video, commentID: comment, at: t))
             case let .notInterested(video): ("notInterested", .notInterested(video: video, at: t))
             }
-        return try await run(name, sessions, command, to: session)
+        let receipt = try await run(name, sessions, command, to: session)
+        if let p = receipt.position {
+            sessionWrites.withLock { writes in
+                // Bounded: positions this old are long folded; forgetting them only skips a wait.
+                if writes.count >= 100_000 { writes.removeAll(keepingCapacity: true) }
+                writes[session] = p
+            }
+        }
+        return receipt
     }
 
     /// Posts a comment and returns its id.
@@ -273,7 +282,18 @@ extension ReelEngine {
     /// timeout). Queries and feeds afterwards see all of it: for simulations and tests that need determinism.
     public func waitForViews() async {
         let end = journal.nextPosition
-        if end > 0 { await viewsInclude(end - 1) }
+        if end > 0 {
+            await viewsInclude(end - 1)
+            await modelIncludes(end - 1)
+        }
+    }
+
+    /// Waits (asynchronously, bounded) until the recommender has learned from `position`.
+    func modelIncludes(_ position: UInt64) async {
+        let timeout = configuration.views.readYourWritesTimeoutMillis
+        if await !modelRunner.folded(position + 1, timeout: .milliseconds(timeout)) {
+            logger.warning("the recommender did not reach position \(position) within \(timeout) ms")
+        }
     }
 
     /// Waits (asynchronously, bounded) until the views have folded `position`.

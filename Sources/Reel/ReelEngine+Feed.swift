@@ -16,8 +16,9 @@ public struct FeedPage: Sendable, Hashable {
 
 public struct FeedEntry: Sendable, Hashable {
     public var video: VideoDetails
-    /// Which candidate source chose it: the recommender's "session", "longTerm", "following", "explore",
-    /// "quality", or the fallback's "trending", "trendingGlobal", "fresh".
+    /// Which candidate source chose it: the pipeline's "session", "longTerm", "trending", "following",
+    /// "likedSimilar", "explore", "fresh"; the fallback's "fallback" (or, with the trending ranker, "trending",
+    /// "trendingGlobal", "fresh").
     public var source: String
     public var score: Float
 }
@@ -36,19 +37,41 @@ extension ReelEngine {
         let t = now
         let started = ContinuousClock.now
         let seed = Self.seed(session: session, version: version)
-        let useInterest = configuration.recommender.ranker == "interest"
+        // Read your writes: the session's own engagement is in the model and views before its next page.
+        if let written = sessionWrites.withLock({ $0[session] }) {
+            await viewsInclude(written)
+            await modelIncludes(written)
+        }
+        let ranker = configuration.recommender.ranker
         let deadline = ContinuousClock.now + .milliseconds(configuration.recommender.timeBudgetMillis)
-        let (position, items, fellBack) = viewRunner.read { store in
-            let request = FeedRequest(viewer: s.viewer, recentlyServed: s.recentlyServed, count: n, at: t, seed: seed)
-            if useInterest, let ranked = InterestRanker.select(in: store, request, deadline: deadline) { return (store.nextPosition, ranked, false) }
-            let fallback = TrendingFeed.select(in: store, viewer: s.viewer, region: s.region, exclude: s.recentlyServed, count: n, at: t)
-            // Said in the served reasons: the source names the fallback.
-            return (store.nextPosition, useInterest ? fallback.map { var i = $0; i.source = "fallback"; return i } : fallback, useInterest)
+        let request = FeedRequest(viewer: s.viewer, sessionID: session, recentlyServed: s.recentlyServed, count: n, at: t, seed: seed)
+        let settings = pipelineSettings
+        // Lock order: model, then views (nothing takes them the other way round).
+        let (position, modelVersion, items, fellBack) = modelRunner.read { model in
+            viewRunner.read { store -> (UInt64, UInt64, [FeedItem], Bool) in
+                var trace = FeedPipeline.Trace()
+                switch ranker {
+                case "pipeline":
+                    if let ranked = FeedPipeline.select(
+                        model: model.model, views: store, request: request, session: session, region: s.region, settings: settings, deadline: deadline,
+                        trace: &trace)
+                    {
+                        return (store.nextPosition, model.nextPosition, ranked, false)
+                    }
+                case "interest":
+                    if let ranked = InterestRanker.select(in: store, request, deadline: deadline) { return (store.nextPosition, 0, ranked, false) }
+                default: break
+                }
+                let fallback = TrendingFeed.select(in: store, viewer: s.viewer, region: s.region, exclude: s.recentlyServed, count: n, at: t)
+                // Said in the served reasons: the source names the fallback.
+                let marked = ranker == "trending" ? fallback : fallback.map { var i = $0; i.source = "fallback"; return i }
+                return (store.nextPosition, 0, marked, ranker != "trending")
+            }
         }
         if fellBack { logger.warning("ranking overran its \(configuration.recommender.timeBudgetMillis) ms budget; served the trending fallback") }
         let receipt = try await run(
             "feed", sessions,
-            .recordFeed(feed: FeedKind.forYou, viewsPosition: position, seed: seed, modelVersion: 0, build: build, items: items, at: t),
+            .recordFeed(feed: FeedKind.forYou, viewsPosition: position, seed: seed, modelVersion: modelVersion, build: build, items: items, at: t),
             to: session)
         let entries = viewRunner.read { store in
             items.compactMap { i in Self.details(i.video, in: store.state).map { FeedEntry(video: $0, source: i.source, score: i.score) } }
@@ -59,6 +82,14 @@ extension ReelEngine {
 }
 
 extension ReelEngine {
+    /// The pipeline's settings from the configuration.
+    var pipelineSettings: FeedPipeline.Settings {
+        var p = FeedPipeline.Settings()
+        p.taskWeights = configuration.recommender.parsedTaskWeights
+        p.exploreEvery = configuration.recommender.exploreEvery
+        return p
+    }
+
     /// A feed's random seed, fixed by the session and its version (SplitMix64's finaliser), so a replay
     /// draws the same numbers.
     static func seed(session: UInt64, version: UInt64) -> UInt64 {

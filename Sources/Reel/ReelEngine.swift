@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ReelDomain
 import ReelJournal
+import ReelRecommend
 import ReelRuntime
 import ReelViews
 import ServiceLifecycle
@@ -27,6 +28,10 @@ public final class ReelEngine: Service, Sendable {
     let snapshotStore: SnapshotStore
     let snapshots: SnapshotWriter
     let viewRunner: ProjectionRunner<ViewStore>
+    /// The recommender's model and index: a projection of its own, checkpointed at its own position.
+    let modelRunner: ProjectionRunner<RecommenderStore>
+    /// Each session's latest engagement position, so its next feed waits until the model has learned it.
+    let sessionWrites = Mutex<[UInt64: UInt64]>([:])
     let users: EntityRegistry<UserEntity>
     let sessions: EntityRegistry<SessionEntity>
     let videos: EntityRegistry<VideoEntity>
@@ -51,6 +56,7 @@ public final class ReelEngine: Service, Sendable {
         public var keys: String { "\(directory)/keys.sqlite" }
         public var snapshots: String { "\(directory)/snapshots.sqlite" }
         public var views: String { "\(directory)/views.sqlite" }
+        public var recommender: String { "\(directory)/recommender.model" }
         public var blobs: String { "\(directory)/blobs" }
         /// Resumable uploads in progress (session files and chunks; not part of backups).
         public var uploads: String { "\(directory)/uploads" }
@@ -83,6 +89,12 @@ public final class ReelEngine: Service, Sendable {
         viewPolicy.checkpointEvents = UInt64(configuration.views.checkpointEvents)
         viewPolicy.checkpointInterval = .seconds(configuration.views.checkpointIntervalSeconds)
         viewRunner = ProjectionRunner(journal: journal, projection: views, policy: viewPolicy)
+        var modelPolicy = ProjectionRunner<RecommenderStore>.Policy()
+        modelPolicy.checkpointEvents = UInt64(configuration.recommender.checkpointEvents)
+        modelPolicy.checkpointInterval = .seconds(configuration.recommender.checkpointIntervalSeconds)
+        modelPolicy.decryptPersonal = false
+        let model = RecommenderStore(path: layout.recommender)
+        modelRunner = ProjectionRunner(journal: journal, projection: model, policy: modelPolicy)
         readyAt = journal.nextPosition
         var policy = EntityPolicy()
         policy.snapshotEvery = configuration.snapshots.everyEvents
@@ -95,9 +107,9 @@ public final class ReelEngine: Service, Sendable {
         videos = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
         creators = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
         ids = IDGenerator(clock: clock)
-        let behind = readyAt - views.nextPosition
+        let behind = readyAt - min(views.nextPosition, model.nextPosition)
         logger.info(
-            "opened \(layout.directory): journal at position \(readyAt), views at \(views.nextPosition)\(behind > 0 ? " (\(behind) events to fold before ready)" : "")")
+            "opened \(layout.directory): journal at position \(readyAt), views at \(views.nextPosition), model at \(model.nextPosition)\(behind > 0 ? " (\(behind) events to fold before ready)" : "")")
     }
 
     // MARK: Lifecycle
@@ -111,6 +123,7 @@ public final class ReelEngine: Service, Sendable {
             return true
         }) else { throw ReelError(.invalid, "alreadyRunning", "an engine runs once; create a new one to run again") }
         viewRunner.start()
+        modelRunner.start()
         gate.open()
         for s in subscriptions.withLock({ $0 }) { s.start() }
         await withTaskCancellationOrGracefulShutdownHandler {
@@ -134,13 +147,15 @@ public final class ReelEngine: Service, Sendable {
             if !isReady, ContinuousClock.now - lastProgress >= .seconds(2) {
                 lastProgress = .now
                 let folded = viewRunner.read { $0.nextPosition }
-                logger.info("views catching up: \(folded) of \(readyAt) events folded (\(readyAt == 0 ? 100 : folded * 100 / readyAt)%)")
+                let learned = modelRunner.read { $0.nextPosition }
+                logger.info("views catching up: \(folded) of \(readyAt) events folded (\(readyAt == 0 ? 100 : folded * 100 / readyAt)%), model \(learned)")
             }
-            if let e = viewRunner.error.map({ "\($0)" }), e != lastError {
-                logger.error("views stopped folding: \(e)")
+            if let e = (viewRunner.error ?? modelRunner.error).map({ "\($0)" }), e != lastError {
+                logger.error("projections stopped folding: \(e)")
                 lastError = e
             }
             metrics.update(lag: viewRunner.lag, resident: residentCounts)
+            metrics.update(modelLag: modelRunner.lag)
             metrics.update(journal: journal.statistics)
             if configuration.journal.feedRetentionDays > 0, isReady, lastCompaction.map({ ContinuousClock.now - $0 >= .seconds(6 * 3600) }) ?? true {
                 lastCompaction = .now
@@ -186,6 +201,13 @@ public final class ReelEngine: Service, Sendable {
         } catch {
             logger.error("views could not checkpoint at shutdown (they will catch up from the previous one): \(error)")
         }
+        do {
+            try modelRunner.stop()
+            try modelRunner.catchUp()
+            try modelRunner.checkpoint()
+        } catch {
+            logger.error("the recommender could not checkpoint at shutdown (it will catch up from the previous one): \(error)")
+        }
         journal.close()
         lock.release()
         phase.withLock { $0 = .stopped }
@@ -198,7 +220,7 @@ public final class ReelEngine: Service, Sendable {
         guard phase.withLock({ $0 == .running }), !gate.isClosed else { return false }
         if startedReady.load(ordering: .relaxed) { return true }
         let folded = viewRunner.read { $0.nextPosition }
-        guard folded >= readyAt else { return false }
+        guard folded >= readyAt, modelRunner.read({ $0.nextPosition }) >= readyAt else { return false }
         startedReady.store(true, ordering: .relaxed)
         logger.info("ready: views caught up to position \(folded)")
         return true

@@ -6,6 +6,8 @@ import ReelViews
 /// What a feed page is asked for.
 public struct FeedRequest: Sendable {
     public var viewer: UInt64
+    /// The viewing session (its short-term vector); 0 when none.
+    public var sessionID: UInt64 = 0
     /// Videos this session was served already (the views' seen list covers earlier sessions).
     public var recentlyServed: [UInt64]
     public var count: Int
@@ -13,8 +15,9 @@ public struct FeedRequest: Sendable {
     /// Every random draw of this page comes from it (recorded in `FeedServed`).
     public var seed: UInt64
 
-    public init(viewer: UInt64, recentlyServed: [UInt64], count: Int, at: Timestamp, seed: UInt64) {
+    public init(viewer: UInt64, sessionID: UInt64 = 0, recentlyServed: [UInt64], count: Int, at: Timestamp, seed: UInt64) {
         self.viewer = viewer
+        self.sessionID = sessionID
         self.recentlyServed = recentlyServed
         self.count = count
         self.at = at

@@ -15,7 +15,8 @@ final class SimulatedClock: JournalClock, Sendable {
 /// The full pipeline through the engine's public API, as a host would use it: the catalogue is registered
 /// and published, each session starts, asks for feeds and reports every impression.
 final class ReelPolicy: FeedPolicy {
-    let name = "reel"
+    let name: String
+    private let ranker: String
     private let clock = SimulatedClock()
     private var engine: ReelEngine!
     private var running: Task<Void, any Error>?
@@ -27,7 +28,11 @@ final class ReelPolicy: FeedPolicy {
     private var sessionIDs: [Int: UInt64] = [:]
     private var world: World!
 
-    init(directory: String) { self.directory = directory }
+    init(directory: String, ranker: String = "pipeline") {
+        self.directory = directory
+        self.ranker = ranker
+        name = ranker == "pipeline" ? "reel" : "reelInterest"
+    }
 
     func prepare(world: World, state: SimulationState) async throws {
         self.world = world
@@ -41,6 +46,7 @@ final class ReelPolicy: FeedPolicy {
         config.views.checkpointIntervalSeconds = 60
         // A fallback chosen by the wall clock would make the run depend on machine load.
         config.recommender.timeBudgetMillis = 60_000
+        config.recommender.ranker = ranker
         var logger = Logger(label: "reel.simulate")
         logger.logLevel = .warning
         engine = try ReelEngine(configuration: config, logger: logger, build: "simulate", clock: clock)

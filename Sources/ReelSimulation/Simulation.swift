@@ -4,6 +4,8 @@ import ReelDomain
 /// `reel simulate`: every policy through the same seeds' worlds, summarised over seeds.
 public struct Simulation {
     public static let policyNames = ["reel", "random", "popular", "followOnly", "oracle"]
+    /// Policies run only when asked for.
+    public static let extraPolicyNames = ["reelInterest"]
 
     public var catalogue: Catalogue
     public var seeds: Int
@@ -43,7 +45,7 @@ public struct Simulation {
 
         public var json: JSONValue {
             var policies: [(String, JSONValue)] = []
-            for name in Simulation.policyNames where runs[name] != nil {
+            for name in Simulation.policyNames + Simulation.extraPolicyNames where runs[name] != nil {
                 let s = summary(name)
                 policies.append((name, .object(PolicyMetrics.names.map { m in
                     (m, .object([("mean", .double(s[m]!.mean)), ("ci95", .array([.double(s[m]!.low), .double(s[m]!.high)]))]))
@@ -94,11 +96,13 @@ public struct Simulation {
     func makePolicy(_ name: String, seed: UInt64) throws -> any FeedPolicy {
         switch name {
         case "reel": ReelPolicy(directory: "\(scratch)/reel-seed\(seed)")
+        // The first fixed-weight scorer (decision 0008), for comparison with the pipeline.
+        case "reelInterest": ReelPolicy(directory: "\(scratch)/reel-interest-seed\(seed)", ranker: "interest")
         case "random": RandomPolicy(seed: seed)
         case "popular": PopularPolicy()
         case "followOnly": FollowOnlyPolicy(seed: seed)
         case "oracle": OraclePolicy()
-        default: throw SimulationError("unknown policy \"\(name)\": use \(Simulation.policyNames.joined(separator: ", "))")
+        default: throw SimulationError("unknown policy \"\(name)\": use \((Simulation.policyNames + Simulation.extraPolicyNames).joined(separator: ", "))")
         }
     }
 }

@@ -9,7 +9,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON (progress goes to standard error).") var json = false
     @Option(help: "Worlds to run (seeds 1...N).") var seeds: Int = 5
     @Option(help: "Viewers per world.") var viewers: Int = 2000
-    @Option(help: "Comma-separated policies (reel, random, popular, followOnly, oracle).") var policies: String = Simulation.policyNames.joined(separator: ",")
+    @Option(help: "Comma-separated policies (reel, random, popular, followOnly, oracle; also reelInterest, the first fixed-weight scorer).") var policies: String = Simulation.policyNames.joined(separator: ",")
     @Option(help: "The KuaiRand-Pure video CSV (default: the copy in Data/kuairand-pure/).") var catalogue: String?
     @Option(help: "Scratch directory for the reel policy's data.") var scratch: String = NSTemporaryDirectory() + "reel-simulate"
     @Option(help: "Instead of comparing policies, write seed 1's catalogue and random-exposure interactions as CSV (for reel import and reel eval) into this directory.")
@@ -25,8 +25,8 @@ struct SimulateCommand: AsyncParsableCommand {
             throw CLIError("no catalogue: pass --catalogue PATH to video_features_basic_pure.csv")
         }
         let names = policies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for n in names where !Simulation.policyNames.contains(n) {
-            throw CLIError("unknown policy \"\(n)\": use \(Simulation.policyNames.joined(separator: ", "))")
+        for n in names where !(Simulation.policyNames + Simulation.extraPolicyNames).contains(n) {
+            throw CLIError("unknown policy \"\(n)\": use \((Simulation.policyNames + Simulation.extraPolicyNames).joined(separator: ", "))")
         }
         let simulation = Simulation(catalogue: try Catalogue.load(kuaiRandCSV: path), seeds: seeds, viewers: viewers, policies: names, scratch: scratch)
         if let directory = exportRandomExposure {
@@ -38,7 +38,7 @@ struct SimulateCommand: AsyncParsableCommand {
         if json {
             print(report.json.rendered)
         } else {
-            for name in Simulation.policyNames where report.runs[name] != nil {
+            for name in Simulation.policyNames + Simulation.extraPolicyNames where report.runs[name] != nil {
                 let s = report.summary(name)
                 print(name.padding(toLength: 11, withPad: " ", startingAt: 0), PolicyMetrics.names.map { "\($0) \(String(format: "%.3f", s[$0]!.mean))" }.joined(separator: "  "))
             }

@@ -1,0 +1,209 @@
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelViews
+
+/// The For You pipeline: candidate sources over the whole catalogue, a coarse scorer, the learned multi-task
+/// ranker, then re-ranking for diversity, exploration and safety. Reads the recommender model and the views
+/// (seen, blocked, trending) under their locks; deterministic for given model, views, request and seed.
+public enum FeedPipeline {
+    public struct Settings: Sendable, Hashable {
+        /// Candidates asked of each source.
+        public var annLongTerm = 300
+        public var annSession = 250
+        public var trending = 200
+        public var following = 100
+        public var likedSimilar = 100
+        public var explore = 100
+        /// Search width of the ANN sources (at least the candidates asked for).
+        public var ef = 320
+        /// Candidates the coarse scorer keeps for the ranker.
+        public var coarseKeep = 200
+        /// What a completion, like, share and follow are worth, in seconds of watch time: the ranker orders by
+        /// predicted watch seconds (watch head × duration) plus these times the other heads' probabilities.
+        public var taskWeights: [Double] = [2, 10, 20, 30]
+        /// Of every `exploreEvery` items, one is an exploration slot (0: none).
+        public var exploreEvery = 5
+        /// A video is new (eligible to explore) below this many plays and this age.
+        public var exploreMaxPlays: UInt32 = 50
+        public var exploreMaxAgeMillis: Int64 = 86_400_000
+        public init() {}
+    }
+
+    /// Creators and sounds do not repeat within this many items, main hashtags within `tagWindow`.
+    public static let creatorWindow = 5
+    public static let tagWindow = 2
+
+    /// What one request did, for benchmarks and logs.
+    public struct Trace: Sendable {
+        public var candidatesPerSource: [String: Int] = [:]
+        public var candidates = 0
+        public var coarseScored = 0
+        public var ranked = 0
+        public init() {}
+    }
+
+    struct Candidate {
+        var video: UInt64
+        var source: String
+        var facts: VideoFacts
+        var affinity = RankingFeatures.Affinity(longTerm: 0, session: 0, followed: false)
+        var coarse = 0.0
+        var predictions: [Double] = []
+        var score = 0.0
+        var quality = 0.0
+    }
+
+    /// The page, or nil when `deadline` passed (the caller falls back and says so).
+    public static func select(
+        model: RecommenderModel, views: ViewStore, request r: FeedRequest, session: UInt64, region: String, settings: Settings = Settings(),
+        deadline: ContinuousClock.Instant? = nil, trace: inout Trace
+    ) -> [FeedItem]? {
+        let state = views.state
+        let seen = state.seen[r.viewer]
+        let blocked = state.blocked[r.viewer]
+        let excluded = Set(r.recentlyServed)
+        let now = r.at.milliseconds
+        func overran() -> Bool { deadline.map { ContinuousClock.now > $0 } ?? false }
+        func eligible(_ id: UInt64) -> Bool {
+            guard let f = model.videos[id], f.live, !excluded.contains(id), !(seen?.contains(id) ?? false) else { return false }
+            return !(blocked?.contains(f.creator) ?? false)
+        }
+
+        // 1. Candidate sources, in a fixed order; the first source to name a video keeps it.
+        var candidates: [Candidate] = []
+        var taken = Set<UInt64>()
+        func add(_ ids: [UInt64], _ source: String) {
+            var n = 0
+            for id in ids where !taken.contains(id) && eligible(id) {
+                taken.insert(id)
+                candidates.append(Candidate(video: id, source: source, facts: model.videos[id]!))
+                n += 1
+            }
+            trace.candidatesPerSource[source, default: 0] += n
+        }
+        let session = model.sessionVector(of: session, at: now)
+        let longTerm = model.longTerm(of: r.viewer, at: now)
+        if Embedding.norm(session) > 0 {
+            add(model.index.search(unit(session), k: settings.annSession, ef: max(settings.ef, settings.annSession), accept: eligible).map(\.label), "session")
+        }
+        if Embedding.norm(longTerm) > 0 {
+            add(model.index.search(unit(longTerm), k: settings.annLongTerm, ef: max(settings.ef, settings.annLongTerm), accept: eligible).map(\.label), "longTerm")
+        }
+        if overran() { return nil }
+        let code = ViewKey.region(region)
+        var trending = code != 0 ? views.trending(state.trendingVideos, region: code, at: r.at, limit: settings.trending).map(\.id) : []
+        if trending.count < settings.trending {
+            trending += views.trending(state.trendingVideos, region: 0, at: r.at, limit: settings.trending).map(\.id)
+        }
+        add(trending, "trending")
+        let user = model.users[r.viewer]
+        if let following = user?.following, !following.isEmpty {
+            // Newest first across followed creators.
+            var recent: [(Int64, UInt64)] = []
+            for c in following { for v in model.byCreator[c] ?? [] { recent.append((model.videos[v]?.publishedAt ?? 0, v)) } }
+            recent.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+            add(recent.prefix(settings.following * 2).map(\.1), "following")
+        }
+        if let likes = user?.recentLikes, !likes.isEmpty {
+            var similar: [UInt64] = []
+            for liked in likes.reversed() {
+                guard let f = model.videos[liked] else { continue }
+                if f.sound != 0 { similar += (model.bySound[f.sound] ?? []).reversed() }
+                for t in f.tags.prefix(2) { similar += (model.byTag[t] ?? []).reversed() }
+                if similar.count >= settings.likedSimilar * 2 { break }
+            }
+            add(Array(similar.prefix(settings.likedSimilar * 2)), "likedSimilar")
+        }
+        // Exploration: new videos with few plays, by a Thompson sample of early completion and like rates, so
+        // a video whose first viewers finish and like it is drawn more and more often (reach widens).
+        var ge = SplitMix64(seed: SplitMix64.mix(r.seed, 0xE7))
+        var pool: [(Double, UInt64)] = []
+        for id in model.fresh.reversed() {
+            guard let f = model.videos[id], now - f.publishedAt < settings.exploreMaxAgeMillis else { break }
+            guard f.plays < settings.exploreMaxPlays, eligible(id), !taken.contains(id) else { continue }
+            let completions = Double(min(f.completions, f.plays))
+            let sample = ge.beta(completions + 1, Double(f.plays) - completions + 2) + 0.5 * ge.beta(Double(f.likes) + 0.2, Double(f.plays) + 4)
+            pool.append((sample, id))
+            if pool.count >= settings.explore * 4 { break }
+        }
+        pool.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        let exploreStart = candidates.count
+        add(pool.prefix(settings.explore).map(\.1), "explore")
+        for i in exploreStart..<candidates.count { candidates[i].quality = pool.first { $0.1 == candidates[i].video }?.0 ?? 0 }
+        if candidates.count < r.count {
+            // Cold catalogue corners: the newest published videos fill what the sources could not.
+            add(model.fresh.reversed().prefix(r.count * 8).map { $0 }, "fresh")
+        }
+        trace.candidates = candidates.count
+        if overran() { return nil }
+
+        // 2. Coarse: affinities and a smoothed completion rate; keep the best `coarseKeep`.
+        for i in candidates.indices {
+            let c = candidates[i]
+            let a = RankingFeatures.affinity(model: model, viewer: r.viewer, session: r.sessionID, video: c.video, facts: c.facts, at: now)
+            candidates[i].affinity = a
+            // A crude expected watch time: affinity × the video's mean watched fraction × its length.
+            let affinity = max(0.1, 0.5 + Double(a.longTerm) + 1.5 * Double(a.session) + (a.followed ? 0.3 : 0))
+            let meanFraction = (Double(c.facts.watchFractionSum) + 0.4) / (Double(c.facts.plays) + 1)
+            candidates[i].coarse = affinity * meanFraction * Double(max(c.facts.durationMillis, 1000)) / 1000
+        }
+        trace.coarseScored = candidates.count
+        let exploring = candidates.filter { $0.source == "explore" }
+        var ranked = candidates.filter { $0.source != "explore" }
+        ranked.sort { $0.coarse != $1.coarse ? $0.coarse > $1.coarse : $0.video < $1.video }
+        if ranked.count > settings.coarseKeep { ranked.removeLast(ranked.count - settings.coarseKeep) }
+        if overran() { return nil }
+
+        // 3. The learned ranker: each task's probability, then the weighted sum.
+        for i in ranked.indices {
+            let c = ranked[i]
+            let features = RankingFeatures.hashed(viewer: r.viewer, video: c.video, facts: c.facts, affinity: c.affinity, at: now)
+            ranked[i].predictions = model.heads.map { $0.predict(features) }
+            let watchSeconds = ranked[i].predictions[RecommenderModel.watchTask] * Double(max(c.facts.durationMillis, 1000)) / 1000
+            ranked[i].score = watchSeconds + zip(ranked[i].predictions, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        trace.ranked = ranked.count
+        ranked.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
+
+        // 4. Re-rank: diversity windows (relaxed if the page cannot fill), exploration slots at every
+        //    `exploreEvery`-th place.
+        let slots = settings.exploreEvery > 0 ? min(r.count / settings.exploreEvery, exploring.count) : 0
+        let explore = exploring.sorted { $0.quality != $1.quality ? $0.quality > $1.quality : $0.video < $1.video }.prefix(slots)
+        var page: [Candidate] = []
+        var used = Set(explore.map(\.video))
+        let mainCount = r.count - explore.count
+        for strict in [true, false] where page.count < mainCount {
+            for c in ranked where page.count < mainCount && !used.contains(c.video) {
+                if strict {
+                    let recent = page.suffix(creatorWindow)
+                    if recent.contains(where: { $0.facts.creator == c.facts.creator || ($0.facts.sound == c.facts.sound && c.facts.sound != 0) }) { continue }
+                    if let tag = c.facts.tags.first, page.suffix(tagWindow).contains(where: { $0.facts.tags.first == tag }) { continue }
+                }
+                used.insert(c.video)
+                page.append(c)
+            }
+        }
+        for (k, e) in explore.enumerated() { page.insert(e, at: min(page.count, (k + 1) * settings.exploreEvery - 1)) }
+        if page.count < r.count {
+            // Too few ranked candidates: fill from exploration.
+            for e in exploring where page.count < r.count && !page.contains(where: { $0.video == e.video }) { page.append(e) }
+        }
+        return page.map { c in
+            var features = [
+                NamedValue("longTerm", c.affinity.longTerm), NamedValue("session", c.affinity.session),
+                NamedValue("followed", c.affinity.followed ? 1 : 0), NamedValue("plays", Float(c.facts.plays)),
+                NamedValue("coarse", Float(c.coarse)),
+            ]
+            for (t, p) in zip(RecommenderModel.tasks, c.predictions) { features.append(NamedValue("p_" + t, Float(p))) }
+            if c.source == "explore" { features.append(NamedValue("exploreSample", Float(c.quality))) }
+            return FeedItem(video: c.video, source: c.source, score: Float(c.source == "explore" ? c.quality : c.score), features: features)
+        }
+    }
+
+    static func unit(_ v: [Float]) -> [Float] {
+        var u = v
+        Embedding.normalise(&u)
+        return u
+    }
+}

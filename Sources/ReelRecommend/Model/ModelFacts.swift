@@ -1,0 +1,59 @@
+/// What the recommender keeps per video: its content and engagement, enough to embed and score it without
+/// asking the views (so the model is a projection on its own, checkpointed at its own position).
+public struct VideoFacts: Sendable, Hashable {
+    public var creator: UInt64 = 0
+    public var sound: UInt64 = 0
+    public var tags: [UInt64] = []
+    /// Hashed caption words, kept until publication (when the content vector is made).
+    var words: [UInt64] = []
+    public var publishedAt: Int64 = 0
+    public var durationMillis: UInt64 = 0
+    public var live = false
+    public var impressions: UInt32 = 0
+    public var plays: UInt32 = 0
+    public var completions: UInt32 = 0
+    public var likes: UInt32 = 0
+    public var shares: UInt32 = 0
+    public var follows: UInt32 = 0
+    public var watchFractionSum: Float = 0
+    /// Sum of engaging viewers' unit vectors, weighted by how strongly they engaged (collaborative part).
+    public var collaborative: [Float] = []
+    public var collaborativeWeight: Float = 0
+
+    /// Smoothed completion rate under a Beta(1, 2) prior.
+    public var completionRate: Double { (Double(min(completions, plays)) + 1) / (Double(plays) + 3) }
+}
+
+/// What the recommender keeps per viewer (dropped on erasure).
+public struct UserFacts: Sendable, Hashable {
+    /// Decayed sum of the vectors of what they engaged with (long-term taste).
+    public var longTerm: [Float] = []
+    public var updatedAt: Int64 = 0
+    /// Followed creators, ascending.
+    public var following: [UInt64] = []
+    /// The most recent liked or shared videos, oldest first.
+    public var recentLikes: [UInt64] = []
+}
+
+/// One viewing session: its short-term vector and the impression whose outcome is still being collected.
+public struct SessionFacts: Sendable, Hashable {
+    public var viewer: UInt64 = 0
+    public var region: UInt16 = 0
+    public var vector: [Float] = []
+    public var updatedAt: Int64 = 0
+    var pending: PendingImpression?
+}
+
+/// An impression (a watch or skip) whose labels are complete once the session moves on: likes, shares and
+/// follows for the video arrive after its watch event. Its features are those from before the watch.
+struct PendingImpression: Sendable, Hashable {
+    var video: UInt64
+    var creator: UInt64
+    var features: [UInt64]
+    var completed: Bool
+    /// Watched fraction of one play, capped at 1 (the watch-time task's soft label).
+    var watchFraction: Float
+    var liked = false
+    var shared = false
+    var followed = false
+}

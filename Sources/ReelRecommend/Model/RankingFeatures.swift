@@ -1,0 +1,77 @@
+import Foundation
+import ReelDomain
+
+/// The ranker's input: hashed binary features of a (viewer, session, video) pair, from the model alone, so
+/// training (in the fold) and serving (in the feed) compute them the same way.
+///
+/// Continuous signals (affinities, rates, durations) enter as buckets and bucket crosses, which lets a linear
+/// model learn non-linear shapes; identity features (video, creator, sound, hashtag, viewer × creator) let it
+/// memorise. Keys are mixed with SplitMix64's finaliser: fixed across processes.
+public enum RankingFeatures {
+    enum Namespace: UInt64 {
+        case bias = 1, video, creator, sound, tag, longTermBucket, sessionBucket, affinityCross, followed, durationBucket,
+            durationAffinity, completionBucket, playsBucket, viewerCreator, likeRateBucket, freshness
+    }
+
+    @inline(__always) static func key(_ ns: Namespace, _ value: UInt64) -> UInt64 {
+        SplitMix64.mix(ns.rawValue &* 0x9E37_79B9_7F4A_7C15, value)
+    }
+
+    /// Affinities measured at the same moment as the features (recorded with served items).
+    public struct Affinity: Sendable {
+        public var longTerm: Float
+        public var session: Float
+        public var followed: Bool
+    }
+
+    public static func affinity(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts: VideoFacts, at now: Int64)
+        -> Affinity
+    {
+        let v = model.vector(of: video) ?? []
+        let lt = model.longTerm(of: viewer, at: now)
+        let st = model.sessionVector(of: session, at: now)
+        let followed = model.users[viewer].map { binaryContains($0.following, facts.creator) } ?? false
+        return Affinity(longTerm: Embedding.cosine(lt, v), session: Embedding.cosine(st, v), followed: followed)
+    }
+
+    public static func hashed(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts f: VideoFacts, at now: Int64)
+        -> [UInt64]
+    {
+        hashed(viewer: viewer, video: video, facts: f, affinity: affinity(model: model, viewer: viewer, session: session, video: video, facts: f, at: now), at: now)
+    }
+
+    public static func hashed(viewer: UInt64, video: UInt64, facts f: VideoFacts, affinity a: Affinity, at now: Int64) -> [UInt64] {
+        let lt = bucket(a.longTerm)
+        let st = bucket(a.session)
+        let duration = UInt64(min(12, max(0, log2(Double(max(f.durationMillis, 1000)) / 1000).rounded(.down) + 1)))
+        let completion = UInt64(min(9, f.completionRate * 10))
+        let plays = UInt64(min(16, log2(Double(f.plays) + 1).rounded(.down)))
+        let likeRate = UInt64(min(9, (Double(f.likes) + 0.1) / (Double(f.plays) + 3) * 40))
+        let ageHours = now > f.publishedAt ? Double(now - f.publishedAt) / 3_600_000 : 0
+        var out: [UInt64] = [
+            key(.bias, 0), key(.video, video), key(.creator, f.creator), key(.longTermBucket, lt), key(.sessionBucket, st),
+            key(.affinityCross, lt << 8 | st), key(.followed, a.followed ? 1 : 0), key(.durationBucket, duration),
+            key(.durationAffinity, duration << 8 | max(lt, st)), key(.completionBucket, completion), key(.playsBucket, plays),
+            key(.viewerCreator, SplitMix64.mix(viewer, f.creator)), key(.likeRateBucket, likeRate),
+            key(.freshness, UInt64(min(8, log2(ageHours + 1).rounded(.down)))),
+        ]
+        if f.sound != 0 { out.append(key(.sound, f.sound)) }
+        for t in f.tags.prefix(6) { out.append(key(.tag, t)) }
+        return out
+    }
+
+    /// Cosine in [−1, 1] to 0...12 (finer near the top, where rankings are decided).
+    static func bucket(_ c: Float) -> UInt64 {
+        if c <= 0 { return c < -0.2 ? 0 : 1 }
+        return UInt64(min(12, 2 + c * 11))
+    }
+}
+
+func binaryContains(_ sorted: [UInt64], _ id: UInt64) -> Bool {
+    var lo = 0, hi = sorted.count
+    while lo < hi {
+        let mid = (lo + hi) / 2
+        if sorted[mid] < id { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < sorted.count && sorted[lo] == id
+}

@@ -1,0 +1,287 @@
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelViews
+
+/// Everything the recommender learns, folded from the journal in order: per-video facts and embeddings, the
+/// HNSW index over content vectors, viewers' long-term and session vectors, recency lists for candidate
+/// sources, and the multi-task FTRL ranker trained online with progressive validation.
+///
+/// Deterministic: lookups only in dictionaries (never iterated where order could leak), fixed hashing, fixed
+/// float evaluation order; `serialized()` is canonical, so two processes folding the same journal compare equal.
+public final class RecommenderModel {
+    /// The ranker's tasks, in head order.
+    public static let tasks = ["completion", "like", "share", "follow", "watch"]
+    /// The head predicting the watched fraction (expected watch time = it × duration).
+    public static let watchTask = 4
+    /// Long-term and session half-lives (ms).
+    public static let longTermHalfLife: Double = 14 * 86_400_000
+    public static let sessionHalfLife: Double = 3_600_000
+    /// Bounds of the recency lists per hashtag, sound and creator, and of the fresh pool.
+    public static let recentPerKey = 64
+    public static let freshPool = 20_000
+    static let recentLikesKept = 8
+
+    public let index: HNSWIndex
+    public internal(set) var videos: [UInt64: VideoFacts] = [:]
+    public internal(set) var users: [UInt64: UserFacts] = [:]
+    public internal(set) var sessions: [UInt64: SessionFacts] = [:]
+    public internal(set) var byTag: [UInt64: [UInt64]] = [:]
+    public internal(set) var bySound: [UInt64: [UInt64]] = [:]
+    public internal(set) var byCreator: [UInt64: [UInt64]] = [:]
+    /// Recently published videos, oldest first (the exploration pool's source).
+    public internal(set) var fresh: [UInt64] = []
+    public internal(set) var heads: [FTRL]
+    public internal(set) var validation: [ProgressiveValidation]
+
+    public init(indexParameters: HNSWIndex.Parameters = .init(m: 16, efConstruction: 64)) {
+        index = HNSWIndex(dimension: Embedding.dimension, parameters: indexParameters)
+        heads = Self.tasks.map { _ in FTRL() }
+        validation = Self.tasks.map { _ in ProgressiveValidation() }
+    }
+
+    init(index: HNSWIndex) {
+        self.index = index
+        heads = Self.tasks.map { _ in FTRL() }
+        validation = Self.tasks.map { _ in ProgressiveValidation() }
+    }
+
+    // MARK: Vectors
+
+    /// A video's vector: content, pulled toward who engaged with it as that evidence grows.
+    public func vector(of video: UInt64) -> [Float]? {
+        guard var v = index.vector(of: video), let facts = videos[video] else { return nil }
+        if facts.collaborativeWeight > 0 {
+            let pull = min(1, facts.collaborativeWeight / 10)
+            var c = facts.collaborative
+            Embedding.normalise(&c)
+            Embedding.add(&v, c, weight: pull)
+            Embedding.normalise(&v)
+        }
+        return v
+    }
+
+    /// A viewer's long-term vector decayed to `now` (not normalised: its length says how much is known).
+    public func longTerm(of user: UInt64, at now: Int64) -> [Float] {
+        guard let u = users[user], !u.longTerm.isEmpty else { return [] }
+        var v = u.longTerm
+        Embedding.scale(&v, Self.decay(from: u.updatedAt, to: now, halfLife: Self.longTermHalfLife))
+        return v
+    }
+
+    public func sessionVector(of session: UInt64, at now: Int64) -> [Float] {
+        guard let s = sessions[session], !s.vector.isEmpty else { return [] }
+        var v = s.vector
+        Embedding.scale(&v, Self.decay(from: s.updatedAt, to: now, halfLife: Self.sessionHalfLife))
+        return v
+    }
+
+    static func decay(from then: Int64, to now: Int64, halfLife: Double) -> Float {
+        now > then ? Float(exp2(-Double(now - then) / halfLife)) : 1
+    }
+
+    // MARK: Fold
+
+    public func apply(_ event: ReelEvent) {
+        switch event {
+        case .uploadCompleted(let e):
+            var f = videos[e.video] ?? VideoFacts()
+            f.creator = e.creator
+            f.sound = e.sound
+            f.tags = e.hashtags.map { ViewKey.hashtag($0) }
+            f.words = Embedding.words(e.caption).map { ViewKey.hashtag($0) }
+            videos[e.video] = f
+        case .processingSucceeded(let e):
+            guard var f = videos[e.video] else { return }
+            f.durationMillis = e.durationMillis
+            if e.sound != 0 || e.width != 0 { f.sound = e.sound }
+            videos[e.video] = f
+        case .published(let e): publish(e.video, at: e.occurredAt.milliseconds)
+        case .rejected(let e): takeDown(e.video)
+        case .removed(let e): takeDown(e.video)
+        case .userErased(let e): erase(e.user)
+        case .followed(let e):
+            var u = users[e.user] ?? UserFacts()
+            insertSorted(&u.following, e.creator)
+            users[e.user] = u
+            if var s = sessions[e.session], s.pending?.creator == e.creator {
+                s.pending?.followed = true
+                sessions[e.session] = s
+            }
+            bump(e.video(in: self), \.follows)
+        case .unfollowed(let e):
+            guard var u = users[e.user] else { return }
+            if let i = u.following.firstIndex(of: e.creator) { u.following.remove(at: i) }
+            users[e.user] = u
+        case .sessionStarted(let e):
+            sessions[e.session] = SessionFacts(viewer: e.viewer, region: ViewKey.region(e.region))
+        case .sessionEnded(let e):
+            finishPending(of: e.session)
+            sessions[e.session] = nil
+        case .feedServed(let e):
+            for item in e.items { bump(item.video, \.impressions) }
+        case .watched(let e):
+            let fraction = e.durationMillis > 0 ? min(Double(e.watchMillis) / Double(e.durationMillis), 3) : 0
+            let signal = Float(min(fraction, 1) + (e.completed ? 0.5 : 0) + 0.3 * Double(min(e.loops, 3)) - 0.4)
+            impression(viewer: e.viewer, video: e.video, session: e.session, completed: e.completed, fraction: min(fraction, 1), at: e.occurredAt.milliseconds)
+            if var f = videos[e.video] {
+                f.plays &+= 1
+                if e.completed { f.completions &+= 1 }
+                f.watchFractionSum += Float(min(fraction, 1))
+                videos[e.video] = f
+            }
+            engage(viewer: e.viewer, video: e.video, session: e.session, signal: signal, at: e.occurredAt.milliseconds)
+        case .skipped(let e):
+            let fraction = e.durationMillis > 0 ? min(Double(e.watchedMillis) / Double(e.durationMillis), 1) : 0
+            impression(viewer: e.viewer, video: e.video, session: e.session, completed: false, fraction: fraction, at: e.occurredAt.milliseconds)
+            if var f = videos[e.video] {
+                f.plays &+= 1
+                f.watchFractionSum += Float(fraction)
+                videos[e.video] = f
+            }
+            // A quick skip says more than a late one.
+            engage(viewer: e.viewer, video: e.video, session: e.session, signal: Float(-0.6 + 0.5 * fraction), at: e.occurredAt.milliseconds)
+        case .liked(let e):
+            bump(e.video, \.likes)
+            markPending(e.session, e.video) { $0.liked = true }
+            remember(like: e.video, by: e.viewer)
+            engage(viewer: e.viewer, video: e.video, session: e.session, signal: 1, at: e.occurredAt.milliseconds)
+        case .unliked(let e):
+            if var f = videos[e.video], f.likes > 0 {
+                f.likes -= 1
+                videos[e.video] = f
+            }
+        case .shared(let e):
+            bump(e.video, \.shares)
+            markPending(e.session, e.video) { $0.shared = true }
+            remember(like: e.video, by: e.viewer)
+            engage(viewer: e.viewer, video: e.video, session: e.session, signal: 1.5, at: e.occurredAt.milliseconds)
+        case .notInterested(let e):
+            engage(viewer: e.viewer, video: e.video, session: e.session, signal: -1.5, at: e.occurredAt.milliseconds)
+        default: return
+        }
+    }
+
+    private func publish(_ video: UInt64, at time: Int64) {
+        guard var f = videos[video], !f.live else { return }
+        var features: [(key: UInt64, weight: Float)] = f.tags.map { (Embedding.key(.hashtag, $0), 1) }
+        if f.sound != 0 { features.append((Embedding.key(.sound, f.sound), 0.8)) }
+        features.append((Embedding.key(.creator, f.creator), 0.8))
+        features += f.words.map { (Embedding.key(.word, $0), 0.3) }
+        f.words = []
+        f.live = true
+        f.publishedAt = time
+        videos[video] = f
+        index.insert(Embedding.content(features), label: video)
+        for t in f.tags { appendBounded(&byTag[t, default: []], video, Self.recentPerKey) }
+        if f.sound != 0 { appendBounded(&bySound[f.sound, default: []], video, Self.recentPerKey) }
+        appendBounded(&byCreator[f.creator, default: []], video, Self.recentPerKey)
+        appendBounded(&fresh, video, Self.freshPool)
+    }
+
+    private func takeDown(_ video: UInt64) {
+        guard var f = videos[video] else { return }
+        f.live = false
+        videos[video] = f
+        index.remove(video)
+    }
+
+    /// Erasure drops every per-viewer fact (vectors, follows, likes, sessions). Videos' collaborative sums keep
+    /// the erased viewer's contribution only as part of an aggregate over many viewers.
+    private func erase(_ user: UInt64) {
+        users[user] = nil
+        let theirs = sessions.filter { $0.value.viewer == user }.map(\.key)
+        for s in theirs { sessions[s] = nil }
+    }
+
+    private func bump(_ video: UInt64?, _ field: WritableKeyPath<VideoFacts, UInt32>) {
+        guard let video, var f = videos[video] else { return }
+        f[keyPath: field] &+= 1
+        videos[video] = f
+    }
+
+    private func markPending(_ session: UInt64, _ video: UInt64, _ change: (inout PendingImpression) -> Void) {
+        guard var s = sessions[session], var p = s.pending, p.video == video else { return }
+        change(&p)
+        s.pending = p
+        sessions[session] = s
+    }
+
+    private func remember(like video: UInt64, by viewer: UInt64) {
+        var u = users[viewer] ?? UserFacts()
+        u.recentLikes.removeAll { $0 == video }
+        appendBounded(&u.recentLikes, video, Self.recentLikesKept)
+        users[viewer] = u
+    }
+
+    /// A watch or skip: the session's previous impression is complete (learn from it); this one's features are
+    /// taken now, before the event changes anything.
+    private func impression(viewer: UInt64, video: UInt64, session: UInt64, completed: Bool, fraction: Double, at now: Int64) {
+        finishPending(of: session)
+        guard var s = sessions[session], let f = videos[video] else { return }
+        let features = RankingFeatures.hashed(model: self, viewer: viewer, session: session, video: video, facts: f, at: now)
+        s.pending = PendingImpression(video: video, creator: f.creator, features: features, completed: completed, watchFraction: Float(fraction))
+        sessions[session] = s
+    }
+
+    /// Progressive validation, then learning, for every task of a finished impression.
+    private func finishPending(of session: UInt64) {
+        guard var s = sessions[session], let p = s.pending else { return }
+        s.pending = nil
+        sessions[session] = s
+        let labels = [p.completed, p.liked, p.shared, p.followed].map { $0 ? 1.0 : 0.0 } + [Double(p.watchFraction)]
+        for t in heads.indices {
+            let prediction = heads[t].learn(p.features, label: labels[t])
+            validation[t].record(prediction: prediction, label: labels[t])
+        }
+    }
+
+    /// Moves the viewer's long-term and session vectors toward (or away from) the video, and the video's
+    /// collaborative part toward the viewer.
+    private func engage(viewer: UInt64, video: UInt64, session: UInt64, signal: Float, at now: Int64) {
+        guard let v = vector(of: video) else { return }
+        var u = users[viewer] ?? UserFacts()
+        if u.longTerm.isEmpty { u.longTerm = [Float](repeating: 0, count: Embedding.dimension) }
+        Embedding.scale(&u.longTerm, Self.decay(from: u.updatedAt, to: now, halfLife: Self.longTermHalfLife))
+        Embedding.add(&u.longTerm, v, weight: signal)
+        u.updatedAt = max(u.updatedAt, now)
+        if signal > 0, var f = videos[video] {
+            var unit = u.longTerm
+            Embedding.normalise(&unit)
+            if f.collaborative.isEmpty { f.collaborative = [Float](repeating: 0, count: Embedding.dimension) }
+            Embedding.add(&f.collaborative, unit, weight: signal)
+            f.collaborativeWeight += signal
+            videos[video] = f
+        }
+        users[viewer] = u
+        guard var s = sessions[session] else { return }
+        if s.vector.isEmpty { s.vector = [Float](repeating: 0, count: Embedding.dimension) }
+        Embedding.scale(&s.vector, Self.decay(from: s.updatedAt, to: now, halfLife: Self.sessionHalfLife))
+        Embedding.add(&s.vector, v, weight: signal)
+        s.updatedAt = max(s.updatedAt, now)
+        sessions[session] = s
+    }
+}
+
+func appendBounded(_ list: inout [UInt64], _ id: UInt64, _ bound: Int) {
+    list.append(id)
+    if list.count > bound { list.removeFirst(list.count - bound) }
+}
+
+func insertSorted(_ list: inout [UInt64], _ id: UInt64) {
+    var lo = 0, hi = list.count
+    while lo < hi {
+        let mid = (lo + hi) / 2
+        if list[mid] < id { lo = mid + 1 } else { hi = mid }
+    }
+    if lo == list.count || list[lo] != id { list.insert(id, at: lo) }
+}
+
+extension CreatorFollowed {
+    /// The video the follow came from, when it was the session's pending impression's creator.
+    func video(in model: RecommenderModel) -> UInt64? {
+        guard let p = model.sessions[session]?.pending, p.creator == creator else { return nil }
+        return p.video
+    }
+}
+
