@@ -159,7 +159,8 @@ public enum FeedPipeline {
         for i in ranked.indices {
             let c = ranked[i]
             let features = RankingFeatures.hashed(viewer: r.viewer, video: c.video, facts: c.facts, affinity: c.affinity, at: now)
-            ranked[i].predictions = model.heads.map { $0.predict(features) }
+            let margin = RankingFeatures.margin(c.affinity)
+            ranked[i].predictions = model.heads.map { $0.predict(features, margin: margin) }
             let watchSeconds = ranked[i].predictions[RecommenderModel.watchTask] * Double(max(c.facts.durationMillis, 1000)) / 1000
             ranked[i].score = watchSeconds + zip(ranked[i].predictions, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReelDomain
 import ReelJournal
+import ReelRecommend
 import ReelRuntime
 import ReelViews
 
@@ -115,14 +116,27 @@ struct AuditCommand: ParsableCommand {
 
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rebuild every view from position zero (in memory) and print the canonical state's SHA-256.")
+            abstract: "Rebuild every view (or, with --model, the recommender's model and index) from position zero in memory and print the canonical state's SHA-256.")
         @OptionGroup var data: DataDirectoryOptions
         @Option(help: "Rebuild to this moment (default: now).") var at: String?
+        @Flag(help: "Rebuild the recommender model instead of the views.") var model = false
 
         func run() throws {
             let j = try data.openForReading()
             let p = try AuditCommand.position(at, journal: j)
             let started = Date()
+            if model {
+                var policy = ProjectionRunner<RecommenderStore>.Policy()
+                policy.decryptPersonal = false
+                let runner = ProjectionRunner(journal: j, projection: RecommenderStore(path: nil), policy: policy)
+                try runner.catchUp(to: p.map { $0 + 1 } ?? 0)
+                let (position, digest) = runner.read { ($0.nextPosition, $0.digest()) }
+                print(
+                    JSONValue.object([
+                        ("position", .uint(position)), ("digest", .string(digest)), ("seconds", .double(Date().timeIntervalSince(started))),
+                    ]).rendered)
+                return
+            }
             let store = try ViewTimeTravel(journal: j, storePath: nil).rebuild(toPosition: p ?? 0)
             if p == nil { try store.apply([]) }
             print(

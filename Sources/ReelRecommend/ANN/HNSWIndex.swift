@@ -155,7 +155,8 @@ public final class HNSWIndex: @unchecked Sendable {
         let v = vectorPointer(node)
         vector.withUnsafeBufferPointer { v.initialize(from: $0.baseAddress!, count: dimension) }
         (v + dimension).initialize(repeating: 0, count: rowFloats - dimension)
-        links0[Int(node) * (m0 + 1)] = 0
+        // The whole row, not just its count: serialisation writes every slot, so none may hold stale memory.
+        (links0 + Int(node) * (m0 + 1)).initialize(repeating: 0, count: m0 + 1)
         if nodeLevel > 0 {
             upperOffset.append(Int32(upperCount))
             appendUpper(zeros: nodeLevel * (parameters.m + 1))
@@ -335,6 +336,7 @@ public final class HNSWIndex: @unchecked Sendable {
         let again = links(node, level: level)
         again[0] = UInt32(chosen.count)
         for (i, c) in chosen.enumerated() { again[i + 1] = c.1 }
+        for i in chosen.count..<capacity { again[i + 1] = 0 }
     }
 }
 

@@ -35,17 +35,18 @@ public struct FTRL: Sendable {
         return -(zi - sign * parameters.l1) / ((parameters.beta + Double(n[i]).squareRoot()) / parameters.alpha + parameters.l2)
     }
 
-    /// The predicted probability for a set of hashed features (each with value 1).
-    public func predict(_ features: [UInt64]) -> Double {
-        var s = 0.0
+    /// The predicted probability for a set of hashed features (each with value 1), on top of a fixed prior
+    /// `margin` (log-odds) the weights learn to correct, as a base margin in boosted trees.
+    public func predict(_ features: [UInt64], margin: Double = 0) -> Double {
+        var s = margin
         for f in features { s += weight(slot(f)) }
         return 1 / (1 + exp(-max(-35, min(35, s))))
     }
 
     /// One step on an observed label in [0, 1] (a fraction is a soft label); returns the prediction made before it (progressive validation).
     @discardableResult
-    public mutating func learn(_ features: [UInt64], label: Double) -> Double {
-        let p = predict(features)
+    public mutating func learn(_ features: [UInt64], label: Double, margin: Double = 0) -> Double {
+        let p = predict(features, margin: margin)
         let g = p - label
         for f in features {
             let i = slot(f)
@@ -71,6 +72,16 @@ public struct ProgressiveValidation: Sendable, Hashable {
 
     /// Sum of labels so far (soft labels count their fraction), for the running base rate.
     public var labelSum: Double = 0
+
+    public init() {}
+
+    init(examples: UInt64, positives: UInt64, logLoss: Double, baselineLogLoss: Double, labelSum: Double) {
+        self.examples = examples
+        self.positives = positives
+        self.logLoss = logLoss
+        self.baselineLogLoss = baselineLogLoss
+        self.labelSum = labelSum
+    }
 
     public mutating func record(prediction p: Double, label: Double) {
         let base = (labelSum + 0.5) / (Double(examples) + 1)

@@ -53,6 +53,8 @@ struct PendingImpression: Sendable, Hashable {
     var completed: Bool
     /// Watched fraction of one play, capped at 1 (the watch-time task's soft label).
     var watchFraction: Float
+    /// The prior log-odds from affinity at impression time (`RankingFeatures.margin`).
+    var margin: Float
     var liked = false
     var shared = false
     var followed = false

@@ -60,6 +60,13 @@ public enum RankingFeatures {
         return out
     }
 
+    /// The prior every head starts from, in log-odds: what the viewer's vectors say about the video. A new
+    /// model ranks by affinity; the learned weights correct it as outcomes arrive.
+    public static func margin(_ a: Affinity) -> Double {
+        let best = max(Double(a.longTerm), 1.5 * Double(a.session))
+        return max(-3, min(3, 3 * best + (a.followed ? 0.5 : 0)))
+    }
+
     /// Cosine in [−1, 1] to 0...12 (finer near the top, where rankings are decided).
     static func bucket(_ c: Float) -> UInt64 {
         if c <= 0 { return c < -0.2 ? 0 : 1 }

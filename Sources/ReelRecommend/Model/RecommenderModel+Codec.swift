@@ -51,6 +51,7 @@ extension RecommenderModel {
                 w.writeIDs(p.features)
                 w.writeByte((p.completed ? 1 : 0) | (p.liked ? 2 : 0) | (p.shared ? 4 : 0) | (p.followed ? 8 : 0))
                 w.writeUInt32(p.watchFraction.bitPattern)
+                w.writeUInt32(p.margin.bitPattern)
             } else {
                 w.writeByte(0)
             }
@@ -124,9 +125,9 @@ extension RecommenderModel {
             s.vector = try r.floats()
             s.updatedAt = Int64(bitPattern: try r.u64())
             if try r.u8() == 1 {
-                let video = try r.u64(), creator = try r.u64(), features = try r.ids(), flags = try r.u8(), fraction = try r.f32()
+                let video = try r.u64(), creator = try r.u64(), features = try r.ids(), flags = try r.u8(), fraction = try r.f32(), margin = try r.f32()
                 s.pending = PendingImpression(
-                    video: video, creator: creator, features: features, completed: flags & 1 != 0, watchFraction: fraction, liked: flags & 2 != 0,
+                    video: video, creator: creator, features: features, completed: flags & 1 != 0, watchFraction: fraction, margin: margin, liked: flags & 2 != 0,
                     shared: flags & 4 != 0, followed: flags & 8 != 0)
             }
             m.sessions[k] = s

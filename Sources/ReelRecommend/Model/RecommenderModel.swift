@@ -219,8 +219,11 @@ public final class RecommenderModel {
     private func impression(viewer: UInt64, video: UInt64, session: UInt64, completed: Bool, fraction: Double, at now: Int64) {
         finishPending(of: session)
         guard var s = sessions[session], let f = videos[video] else { return }
-        let features = RankingFeatures.hashed(model: self, viewer: viewer, session: session, video: video, facts: f, at: now)
-        s.pending = PendingImpression(video: video, creator: f.creator, features: features, completed: completed, watchFraction: Float(fraction))
+        let affinity = RankingFeatures.affinity(model: self, viewer: viewer, session: session, video: video, facts: f, at: now)
+        let features = RankingFeatures.hashed(viewer: viewer, video: video, facts: f, affinity: affinity, at: now)
+        s.pending = PendingImpression(
+            video: video, creator: f.creator, features: features, completed: completed, watchFraction: Float(fraction),
+            margin: Float(RankingFeatures.margin(affinity)))
         sessions[session] = s
     }
 
@@ -231,7 +234,7 @@ public final class RecommenderModel {
         sessions[session] = s
         let labels = [p.completed, p.liked, p.shared, p.followed].map { $0 ? 1.0 : 0.0 } + [Double(p.watchFraction)]
         for t in heads.indices {
-            let prediction = heads[t].learn(p.features, label: labels[t])
+            let prediction = heads[t].learn(p.features, label: labels[t], margin: Double(p.margin))
             validation[t].record(prediction: prediction, label: labels[t])
         }
     }

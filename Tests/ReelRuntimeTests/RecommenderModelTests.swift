@@ -1,0 +1,154 @@
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelRecommend
+import ReelRuntime
+import ReelWorkloads
+import Testing
+
+@Suite struct VectorIndexTests {
+    /// The SIMD kernel equals the scalar reference for every padded length (property over random vectors).
+    @Test func simdDistanceEqualsTheScalarReference() {
+        var g = SplitMix64(seed: 7)
+        for _ in 0..<200 {
+            let dim = 1 + Int(g.next() % 130)
+            let a = (0..<dim).map { _ in Float(g.normal()) }
+            let b = (0..<dim).map { _ in Float(g.normal()) }
+            let padded = VectorKernels.paddedDimension(dim)
+            let pa = a + [Float](repeating: 0, count: padded - dim)
+            let pb = b + [Float](repeating: 0, count: padded - dim)
+            let simd = pa.withUnsafeBufferPointer { x in pb.withUnsafeBufferPointer { y in VectorKernels.squaredL2(x.baseAddress!, y.baseAddress!, paddedDim: padded) } }
+            let reference = VectorKernels.squaredL2Reference(a, b)
+            #expect(abs(simd - reference) <= 1e-4 * max(1, reference), "dimension \(dim): \(simd) vs \(reference)")
+            let dot = pa.withUnsafeBufferPointer { x in pb.withUnsafeBufferPointer { y in VectorKernels.dot(x.baseAddress!, y.baseAddress!, paddedDim: padded) } }
+            var reference2: Float = 0
+            for i in 0..<dim { reference2 += a[i] * b[i] }
+            #expect(abs(dot - reference2) <= 1e-3 * max(1, abs(reference2)))
+        }
+    }
+
+    static func build(_ set: VectorSet, m: Int = 12) -> HNSWIndex {
+        let index = HNSWIndex(dimension: set.dimension, parameters: .init(m: m, efConstruction: 64))
+        for i in 0..<set.count { index.insert(Array(set.row(i)), label: UInt64(i)) }
+        return index
+    }
+
+    @Test func recallAgainstExactNeighboursFilteringAndRemoval() {
+        let all = SyntheticVectors.clustered(count: 6_200, dimension: 32, latent: 8, clusters: 40, seed: 3)
+        let base = VectorSet(dimension: 32, values: Array(all.values[0..<(6_000 * 32)]))
+        let queries = VectorSet(dimension: 32, values: Array(all.values[(6_000 * 32)...]))
+        let truth = SyntheticVectors.groundTruth(base: base, queries: queries, k: 10)
+        let index = Self.build(base)
+        var found = 0
+        for q in 0..<queries.count {
+            let got = Set(index.search(Array(queries.row(q)), k: 10, ef: 64).map(\.label))
+            found += truth[q].filter { got.contains(UInt64($0)) }.count
+        }
+        let recall = Double(found) / Double(10 * queries.count)
+        #expect(recall >= 0.95, "recall@10 \(recall)")
+
+        // A filter (odd labels only) still yields k results, all admitted, nearest first.
+        let q = Array(queries.row(0))
+        let odd = index.search(q, k: 10, ef: 64) { $0 % 2 == 1 }
+        #expect(odd.count == 10 && odd.allSatisfy { $0.label % 2 == 1 })
+        #expect(zip(odd, odd.dropFirst()).allSatisfy { $0.distance <= $1.distance })
+
+        // Removed labels are never returned, and searching still works around them.
+        let before = index.search(q, k: 10, ef: 64).map(\.label)
+        for l in before.prefix(5) { #expect(index.remove(l)) }
+        let after = index.search(q, k: 10, ef: 64).map(\.label)
+        #expect(after.count == 10 && Set(after).isDisjoint(with: before.prefix(5)))
+        #expect(!index.contains(before[0]) && index.liveCount == 6_000 - 5)
+    }
+
+    /// Same inserts in the same order give the same bytes; the bytes read back give the same answers.
+    @Test func buildIsDeterministicAndSerialisationRoundTrips() throws {
+        let set = SyntheticVectors.clustered(count: 2_000, dimension: 24, latent: 6, clusters: 20, seed: 11)
+        let a = Self.build(set, m: 8)
+        let b = Self.build(set, m: 8)
+        a.remove(17)
+        b.remove(17)
+        let bytes: [UInt8] = a.serialized()
+        #expect(bytes == b.serialized())
+        var offset = 0
+        let back = try bytes.withUnsafeBytes { raw in try HNSWIndex.deserialize(raw, offset: &offset) }
+        #expect(offset == bytes.count)
+        #expect(back.serialized() == bytes)
+        for i in stride(from: 0, to: 2_000, by: 97) {
+            let q = Array(set.row(i))
+            #expect(back.search(q, k: 5, ef: 32).map(\.label) == a.search(q, k: 5, ef: 32).map(\.label))
+        }
+        // A damaged file is refused with a reason, not trusted.
+        var torn = bytes
+        torn.removeLast(100)
+        offset = 0
+        #expect(throws: ModelFileError.self) { try torn.withUnsafeBytes { raw in try HNSWIndex.deserialize(raw, offset: &offset) } }
+    }
+}
+
+@Suite struct RankerTests {
+    /// FTRL learns a signal carried by one feature, and progressive validation (score, then learn) shows it
+    /// beating the base rate.
+    @Test func ftrlLearnsAndProgressiveValidationBeatsTheBaseRate() {
+        var model = FTRL(bits: 12)
+        var pv = ProgressiveValidation()
+        var g = SplitMix64(seed: 5)
+        for _ in 0..<20_000 {
+            let good = g.next() % 2 == 0
+            let label = g.nextUnit() < (good ? 0.8 : 0.1)
+            let features: [UInt64] = [1, good ? 2 : 3, 100 + g.next() % 50]
+            let p = model.learn(features, label: label ? 1 : 0)
+            pv.record(prediction: p, label: label ? 1 : 0)
+        }
+        #expect(model.predict([1, 2]) > 0.7 && model.predict([1, 3]) < 0.2)
+        #expect(pv.meanLogLoss < 0.85 * pv.meanBaselineLogLoss, "log loss \(pv.meanLogLoss) vs base rate \(pv.meanBaselineLogLoss)")
+    }
+}
+
+@Suite struct RecommenderProjectionTests {
+    /// The model folded live (checkpointing, reopened from its file) equals a rebuild from zero in another
+    /// process, byte for byte: index, embeddings, ranker weights and validation counters.
+    @Test func liveModelEqualsARebuildInASecondProcess() async throws {
+        guard reelExecutable() != nil else {
+            Issue.record("build the reel executable first (make test does)")
+            return
+        }
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        var policy = ProjectionRunner<RecommenderStore>.Policy()
+        policy.checkpointEvents = 4_000
+        policy.decryptPersonal = false
+        let path = "\(dir)/recommender.model"
+        let runner = ProjectionRunner(journal: journal, projection: RecommenderStore(path: path), policy: policy)
+        runner.start()
+        let workload = DomainWorkload(users: 300, creators: 30, videos: 300)
+        try await workload.write(to: journal, sessionEvents: 20_000, batch: 64)
+        #expect(runner.waitUntil(folded: journal.nextPosition))
+        try runner.stop()
+        try runner.checkpoint()
+        let live = runner.read { $0.digest() }
+        let model = runner.read { $0.model }
+        #expect(model.index.liveCount > 0 && model.videos.count > 0)
+        #expect(model.validation[0].examples > 0, "the ranker learned from watches")
+
+        // Rebuilt from zero in this process: the same digest.
+        let rebuilt = ProjectionRunner(journal: journal, projection: RecommenderStore(path: nil), policy: policy)
+        try rebuilt.catchUp()
+        #expect(rebuilt.read { $0.digest() } == live, "an in-process rebuild differs from the live model")
+
+        // Reopened from its checkpoint file: the same digest.
+        #expect(RecommenderStore(path: path).digest() == live)
+        journal.close()
+
+        let output = try runReel(["audit", "rebuild", "--model", "--data-dir", dir])
+        let digest = try #require(output.split(separator: "\"").drop { $0 != "digest" }.dropFirst(2).first)
+        #expect(String(digest) == live)
+
+        // A damaged checkpoint is not trusted: the store starts from zero (and the runner would refold).
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(RecommenderStore(path: path).nextPosition == 0)
+    }
+}
