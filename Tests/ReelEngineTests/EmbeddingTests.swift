@@ -56,8 +56,12 @@ import Testing
         #expect(audit.version == 5)
         let why = try engine.whyShown(video: watched, session: session)
         #expect(why.count == 1 && why[0].feed.viewsPosition == first.viewsPosition)
-        #expect(["session", "longTerm", "following", "explore", "quality"].contains(why[0].item.source))
-        #expect(why[0].item.features.map(\.name).contains("qualitySample"))
+        #expect(["session", "longTerm", "trending", "following", "likedSimilar", "explore", "fresh"].contains(why[0].item.source))
+        // What the choice rested on: affinities, and the ranker's predictions or the exploration sample.
+        let named = why[0].item.features.map(\.name)
+        #expect(named.contains("longTerm") && named.contains("session"))
+        #expect(named.contains("p_watch") || named.contains("exploreSample"))
+        #expect(why[0].feed.modelVersion > 0, "the feed records the model position it was ranked with")
         #expect(subscription.waitUntil(delivered: engine.status.journalPosition))
         #expect(likes.count(watched) == 1 && likes.receivedInOrder)
 
