@@ -73,9 +73,9 @@ public enum FeedPipeline {
         // 1. Candidate sources, in a fixed order; the first source to name a video keeps it.
         var candidates: [Candidate] = []
         var taken = Set<UInt64>()
-        func add(_ ids: [UInt64], _ source: String) {
+        func add(_ ids: [UInt64], _ source: String, limit: Int = .max) {
             var n = 0
-            for id in ids where !taken.contains(id) && eligible(id) {
+            for id in ids where n < limit && !taken.contains(id) && eligible(id) {
                 taken.insert(id)
                 candidates.append(Candidate(video: id, source: source, facts: model.videos[id]!))
                 n += 1
@@ -92,18 +92,16 @@ public enum FeedPipeline {
         }
         if overran() { return nil }
         let code = ViewKey.region(region)
-        var trending = code != 0 ? views.trending(state.trendingVideos, region: code, at: r.at, limit: settings.trending).map(\.id) : []
-        if trending.count < settings.trending {
-            trending += views.trending(state.trendingVideos, region: 0, at: r.at, limit: settings.trending).map(\.id)
-        }
-        add(trending, "trending")
+        var trending = code != 0 ? Array((model.trending[code]?.top ?? []).prefix(settings.trending * 2)) : []
+        if trending.count < settings.trending * 2 { trending += (model.trending[0]?.top ?? []).prefix(settings.trending * 2) }
+        add(trending, "trending", limit: settings.trending)
         let user = model.users[r.viewer]
         if let following = user?.following, !following.isEmpty {
             // Newest first across followed creators.
             var recent: [(Int64, UInt64)] = []
             for c in following { for v in model.byCreator[c] ?? [] { recent.append((model.videos[v]?.publishedAt ?? 0, v)) } }
             recent.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
-            add(recent.prefix(settings.following * 2).map(\.1), "following")
+            add(recent.prefix(settings.following * 2).map(\.1), "following", limit: settings.following)
         }
         if let likes = user?.recentLikes, !likes.isEmpty {
             var similar: [UInt64] = []
@@ -113,7 +111,7 @@ public enum FeedPipeline {
                 for t in f.tags.prefix(2) { similar += (model.byTag[t] ?? []).reversed() }
                 if similar.count >= settings.likedSimilar * 2 { break }
             }
-            add(Array(similar.prefix(settings.likedSimilar * 2)), "likedSimilar")
+            add(Array(similar.prefix(settings.likedSimilar * 2)), "likedSimilar", limit: settings.likedSimilar)
         }
         // Exploration: new videos with few plays, by a Thompson sample of early completion and like rates, so
         // a video whose first viewers finish and like it is drawn more and more often (reach widens).

@@ -3,7 +3,7 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (measure; they are commands, not tests).",
-        subcommands: [JournalBench.self, ActorsBench.self, ViewsBench.self, MediaBench.self, HTTPBench.self, ANNBench.self])
+        subcommands: [JournalBench.self, ActorsBench.self, ViewsBench.self, MediaBench.self, HTTPBench.self, ANNBench.self, FeedBench.self])
 }
 
 struct JournalBench: AsyncParsableCommand {

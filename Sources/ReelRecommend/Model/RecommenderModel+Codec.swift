@@ -64,6 +64,18 @@ extension RecommenderModel {
             }
         }
         w.writeIDs(fresh)
+        w.writeUInt64(UInt64(trending.count))
+        for region in trending.keys.sorted() {
+            let board = trending[region]!
+            w.writeUInt16(region)
+            w.writeUInt32(UInt32(board.sinceRefresh))
+            w.writeIDs(board.top)
+            w.writeUInt64(UInt64(board.scores.count))
+            for k in board.scores.keys.sorted() {
+                w.writeUInt64(k)
+                w.writeUInt64(board.scores[k]!.bitPattern)
+            }
+        }
         w.writeUInt32(UInt32(heads.count))
         for (h, v) in zip(heads, validation) {
             w.writeUInt32(UInt32(h.bits))
@@ -140,6 +152,14 @@ extension RecommenderModel {
         }
         (m.byTag, m.bySound, m.byCreator) = (tables[0], tables[1], tables[2])
         m.fresh = try r.ids()
+        for _ in 0..<(try r.count()) {
+            let region = UInt16(truncatingIfNeeded: try r.u8()) | UInt16(try r.u8()) << 8
+            var board = TrendingBoard()
+            board.sinceRefresh = Int(try r.u32())
+            board.top = try r.ids()
+            for _ in 0..<(try r.count()) { board.scores[try r.u64()] = Double(bitPattern: try r.u64()) }
+            m.trending[region] = board
+        }
         let headCount = Int(try r.u32())
         guard headCount == tasks.count else { throw ModelFileError("model has \(headCount) ranker heads, expected \(tasks.count)") }
         for t in 0..<headCount {

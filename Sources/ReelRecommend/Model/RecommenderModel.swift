@@ -31,6 +31,8 @@ public final class RecommenderModel {
     public internal(set) var byCreator: [UInt64: [UInt64]] = [:]
     /// Recently published videos, oldest first (the exploration pool's source).
     public internal(set) var fresh: [UInt64] = []
+    /// Trending per region (0: everywhere), in the model so the pipeline need not scan the views.
+    public internal(set) var trending: [UInt16: TrendingBoard] = [:]
     public internal(set) var heads: [FTRL]
     public internal(set) var validation: [ProgressiveValidation]
 
@@ -118,12 +120,19 @@ public final class RecommenderModel {
         case .sessionEnded(let e):
             finishPending(of: e.session)
             sessions[e.session] = nil
+        case .liked(let e) where videos[e.video] != nil:
+            noteTrending(e.video, session: e.session, weight: 3, at: e.occurredAt.milliseconds)
+            applyLike(e)
+        case .shared(let e) where videos[e.video] != nil:
+            noteTrending(e.video, session: e.session, weight: 5, at: e.occurredAt.milliseconds)
+            applyShare(e)
         case .feedServed(let e):
             for item in e.items { bump(item.video, \.impressions) }
         case .watched(let e):
             let fraction = e.durationMillis > 0 ? min(Double(e.watchMillis) / Double(e.durationMillis), 3) : 0
             let signal = Float(min(fraction, 1) + (e.completed ? 0.5 : 0) + 0.3 * Double(min(e.loops, 3)) - 0.4)
             impression(viewer: e.viewer, video: e.video, session: e.session, completed: e.completed, fraction: min(fraction, 1), at: e.occurredAt.milliseconds)
+            noteTrending(e.video, session: e.session, weight: min(fraction, 1) + (e.completed ? 1 : 0), at: e.occurredAt.milliseconds)
             if var f = videos[e.video] {
                 f.plays &+= 1
                 if e.completed { f.completions &+= 1 }
@@ -141,25 +150,38 @@ public final class RecommenderModel {
             }
             // A quick skip says more than a late one.
             engage(viewer: e.viewer, video: e.video, session: e.session, signal: Float(-0.6 + 0.5 * fraction), at: e.occurredAt.milliseconds)
-        case .liked(let e):
-            bump(e.video, \.likes)
-            markPending(e.session, e.video) { $0.liked = true }
-            remember(like: e.video, by: e.viewer)
-            engage(viewer: e.viewer, video: e.video, session: e.session, signal: 1, at: e.occurredAt.milliseconds)
+        case .liked(let e): applyLike(e)
         case .unliked(let e):
             if var f = videos[e.video], f.likes > 0 {
                 f.likes -= 1
                 videos[e.video] = f
             }
-        case .shared(let e):
-            bump(e.video, \.shares)
-            markPending(e.session, e.video) { $0.shared = true }
-            remember(like: e.video, by: e.viewer)
-            engage(viewer: e.viewer, video: e.video, session: e.session, signal: 1.5, at: e.occurredAt.milliseconds)
+        case .shared(let e): applyShare(e)
         case .notInterested(let e):
             engage(viewer: e.viewer, video: e.video, session: e.session, signal: -1.5, at: e.occurredAt.milliseconds)
         default: return
         }
+    }
+
+    private func applyLike(_ e: VideoLiked) {
+        bump(e.video, \.likes)
+        markPending(e.session, e.video) { $0.liked = true }
+        remember(like: e.video, by: e.viewer)
+        engage(viewer: e.viewer, video: e.video, session: e.session, signal: 1, at: e.occurredAt.milliseconds)
+    }
+
+    private func applyShare(_ e: VideoShared) {
+        bump(e.video, \.shares)
+        markPending(e.session, e.video) { $0.shared = true }
+        remember(like: e.video, by: e.viewer)
+        engage(viewer: e.viewer, video: e.video, session: e.session, signal: 1.5, at: e.occurredAt.milliseconds)
+    }
+
+    /// Engagement counts toward trending in the session's region and everywhere.
+    private func noteTrending(_ video: UInt64, session: UInt64, weight: Double, at now: Int64) {
+        guard weight > 0 else { return }
+        let region = sessions[session]?.region ?? 0
+        for r in region == 0 ? [UInt16(0)] : [region, 0] { trending[r, default: TrendingBoard()].add(video, weight: weight, at: now) }
     }
 
     private func publish(_ video: UInt64, at time: Int64) {

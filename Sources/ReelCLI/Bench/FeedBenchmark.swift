@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelRecommend
+import ReelRuntime
+import ReelViews
+import ReelWorkloads
+import Synchronization
+
+struct FeedBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feed",
+        abstract: "The recommender pipeline over a large catalogue: candidates per source, per-stage counts, latency and throughput.",
+        discussion: """
+            Writes the shared domain workload (--videos published videos, --users viewers, --session-events of
+            viewing history) to a scratch journal, folds the views and the recommender model from it, then serves
+            --requests For You pages of 10 items from --clients concurrent tasks for viewers with history. It times
+            choosing a page (sources, coarse scorer, ranker, re-rank, under the model's and the views' locks); the
+            FeedServed append is measured by `reel bench http`.
+            """)
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Published videos.") var videos = 1_000_000
+    @Option(help: "Registered viewers.") var users = 100_000
+    @Option(help: "Creators.") var creators = 10_000
+    @Option(help: "Viewing-history events.") var sessionEvents = 2_000_000
+    @Option(help: "Feed requests timed.") var requests = 5_000
+    @Option(help: "Concurrent clients.") var clients = 8
+    @Option(help: "Scratch directory (default: a new one under /tmp).") var scratch: String?
+
+    func run() async throws {
+        let dir = try makeScratch(scratch)
+        defer { if scratch == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        defer { journal.close() }
+        let t0 = monotonicSeconds()
+        let workload = DomainWorkload(users: users, creators: creators, videos: videos)
+        try await workload.write(to: journal, sessionEvents: sessionEvents, batch: 1024)
+        log(String(format: "workload: %d events written (%.1f s)", journal.nextPosition, monotonicSeconds() - t0))
+
+        let views = ProjectionRunner(journal: journal, projection: try ViewStore(path: nil))
+        var modelPolicy = ProjectionRunner<RecommenderStore>.Policy()
+        modelPolicy.decryptPersonal = false
+        let model = ProjectionRunner(journal: journal, projection: RecommenderStore(path: nil), policy: modelPolicy)
+        let t1 = monotonicSeconds()
+        async let foldedViews: Double = Self.fold(views, t1)
+        async let foldedModel: Double = Self.fold(model, t1)
+        let (viewSeconds, modelSeconds) = try await (foldedViews, foldedModel)
+        log(String(format: "folded: views %.1f s, model %.1f s (index %d vectors)", viewSeconds, modelSeconds, model.read { $0.model.index.liveCount }))
+
+        // Viewers with history, in a fixed order.
+        let viewers = model.read { $0.model.users.keys.sorted() }
+        guard !viewers.isEmpty else { throw ValidationError("the workload left no viewer with history") }
+        let at = Timestamp(microseconds: workload.start.microseconds + Int64(sessionEvents / 30) * 10_000_000)
+        let shared = FeedBenchShared()
+        let requests = self.requests
+        let started = monotonicSeconds()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    while true {
+                        let i = shared.next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        if i >= requests { return }
+                        let viewer = viewers[Int(SplitMix64.mix(0xFEED, UInt64(i)) % UInt64(viewers.count))]
+                        let request = FeedRequest(viewer: viewer, recentlyServed: [], count: 10, at: at, seed: UInt64(i))
+                        let t = monotonicSeconds()
+                        var trace = FeedPipeline.Trace()
+                        let page = model.read { m in
+                            views.read { v in FeedPipeline.select(model: m.model, views: v, request: request, session: 0, region: "US", trace: &trace) }
+                        }
+                        let elapsed = monotonicSeconds() - t
+                        guard page?.count == 10 else { throw ValidationError("request \(i) served \(page?.count ?? 0) items") }
+                        shared.latencies.withLock { $0.append(elapsed) }
+                        shared.traces.withLock { $0.append(trace) }
+                        await Task.yield()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seconds = monotonicSeconds() - started
+        let ms = shared.latencies.withLock { $0 }.map { $0 * 1000 }
+        let all = shared.traces.withLock { $0 }
+        var perSource: [String: Double] = [:]
+        for t in all { for (k, v) in t.candidatesPerSource { perSource[k, default: 0] += Double(v) } }
+        let n = Double(all.count)
+        let sources = perSource.keys.sorted().map { String(format: "\"%@\": %.1f", $0, perSource[$0]! / n) }.joined(separator: ", ")
+        let mean = { (f: (FeedPipeline.Trace) -> Int) in all.reduce(0.0) { $0 + Double(f($1)) } / n }
+        let fields: [(String, String)] = [
+            ("videos", "\(videos)"), ("users", "\(users)"), ("viewersWithHistory", "\(viewers.count)"), ("requests", "\(requests)"),
+            ("clients", "\(clients)"), ("p50Millis", String(format: "%.3f", quantile(ms, 0.5))), ("p99Millis", String(format: "%.3f", quantile(ms, 0.99))),
+            ("feedsPerSecond", String(format: "%.0f", Double(requests) / seconds)), ("candidatesPerSource", "{\(sources)}"),
+            ("sourcesUsed", String(format: "%.2f", all.reduce(0.0) { $0 + Double($1.candidatesPerSource.values.filter { $0 > 0 }.count) } / n)),
+            ("scoredCandidates", String(format: "{\"candidates\": %.1f, \"coarse\": %.1f, \"ranked\": %.1f}", mean(\.candidates), mean(\.coarseScored), mean(\.ranked))),
+            ("viewsFoldSeconds", String(format: "%.1f", viewSeconds)), ("modelFoldSeconds", String(format: "%.1f", modelSeconds)),
+        ]
+        if json {
+            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        } else {
+            for (k, v) in fields { print("\(k): \(v)") }
+        }
+    }
+
+    static func fold<P: Projection>(_ runner: ProjectionRunner<P>, _ start: Double) async throws -> Double {
+        try await Task.detached { () throws -> Double in
+            try runner.catchUp()
+            return monotonicSeconds() - start
+        }.value
+    }
+}
+
+/// What the benchmark's clients share.
+final class FeedBenchShared: Sendable {
+    let next = Atomic<Int>(0)
+    let latencies = Mutex<[Double]>([])
+    let traces = Mutex<[FeedPipeline.Trace]>([])
+}
