@@ -105,6 +105,30 @@ import Testing
     }
 }
 
+@Suite struct TrendingBoardTests {
+    /// The board's order equals the order of decayed sums computed directly at the end, for random
+    /// engagement (a property over seeds), and pruning keeps the best.
+    @Test func orderMatchesDirectlyDecayedSums() {
+        for seed in UInt64(1)...5 {
+            var g = SplitMix64(seed: seed)
+            var board = TrendingBoard()
+            var events: [(UInt64, Double, Int64)] = []
+            var t: Int64 = 1_000_000
+            for _ in 0..<3_000 {
+                t += Int64(g.next() % 60_000)
+                let e = (1 + g.next() % 300, 0.5 + g.nextUnit() * 3, t)
+                events.append(e)
+                board.add(e.0, weight: e.1, at: e.2)
+            }
+            board.refresh()
+            var direct: [UInt64: Double] = [:]
+            for (v, w, at) in events { direct[v, default: 0] += w * exp2(-Double(t - at) / TrendingBoard.halfLifeMillis) }
+            let expected = direct.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+            #expect(Array(board.top.prefix(20)) == Array(expected.prefix(20)), "seed \(seed)")
+        }
+    }
+}
+
 @Suite struct RecommenderProjectionTests {
     /// The model folded live (checkpointing, reopened from its file) equals a rebuild from zero in another
     /// process, byte for byte: index, embeddings, ranker weights and validation counters.

@@ -18,7 +18,7 @@ public struct TrendingBoard: Sendable, Hashable {
 
     public init() {}
 
-    mutating func add(_ video: UInt64, weight: Double, at now: Int64) {
+    public mutating func add(_ video: UInt64, weight: Double, at now: Int64) {
         let x = log2(weight) + Double(now) / Self.halfLifeMillis
         if let old = scores[video] {
             let (hi, lo) = old > x ? (old, x) : (x, old)
@@ -36,7 +36,7 @@ public struct TrendingBoard: Sendable, Hashable {
         }
     }
 
-    mutating func refresh() {
+    public mutating func refresh() {
         top = Array(ranked().prefix(Self.topCount))
         sinceRefresh = 0
     }
