@@ -113,15 +113,16 @@ public enum FeedPipeline {
             }
             add(Array(similar.prefix(settings.likedSimilar * 2)), "likedSimilar", limit: settings.likedSimilar)
         }
-        // Exploration: new videos with few plays, by a Thompson sample of early completion and like rates, so
+        // Exploration: new videos with few plays, by a Thompson sample of early watch and like rates, so
         // a video whose first viewers finish and like it is drawn more and more often (reach widens).
         var ge = SplitMix64(seed: SplitMix64.mix(r.seed, 0xE7))
         var pool: [(Double, UInt64)] = []
         for id in model.fresh.reversed() {
             guard let f = model.videos[id], now - f.publishedAt < settings.exploreMaxAgeMillis else { break }
             guard f.plays < settings.exploreMaxPlays, eligible(id), !taken.contains(id) else { continue }
-            let completions = Double(min(f.completions, f.plays))
-            let sample = ge.beta(completions + 1, Double(f.plays) - completions + 2) + 0.5 * ge.beta(Double(f.likes) + 0.2, Double(f.plays) + 4)
+            // Watched fraction is the densest early signal (completions are rare for long videos).
+            let watched = Double(min(f.watchFractionSum, Float(f.plays)))
+            let sample = ge.beta(watched + 1, Double(f.plays) - watched + 2) + 0.5 * ge.beta(Double(f.likes) + 0.2, Double(f.plays) + 4)
             pool.append((sample, id))
             if pool.count >= settings.explore * 4 { break }
         }
