@@ -93,7 +93,7 @@ let package = Package(
             resources: [.copy("Public")]
         ),
         /// The simulated world with an oracle, the measuring instrument the recommender is judged by.
-        .target(name: "ReelSimulation", dependencies: ["Reel", "ReelJournal", "ReelWorkloads", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ReelSimulation", dependencies: ["Reel", "ReelJournal", "ReelRecommend", "ReelWorkloads", .product(name: "Logging", package: "swift-log")]),
         /// The small host in the getting-started article: compiled in CI so the example stays true.
         .executableTarget(
             name: "ExampleHost",

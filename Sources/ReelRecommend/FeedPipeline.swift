@@ -201,6 +201,19 @@ public enum FeedPipeline {
         }
     }
 
+    /// The ranker's value of one video for a viewer now (what stage 3 orders by), or nil for an unknown or
+    /// taken-down video: for offline evaluation, which ranks whole catalogues with it.
+    public static func utility(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, at now: Int64, settings: Settings = Settings())
+        -> Double?
+    {
+        guard let f = model.videos[video], f.live else { return nil }
+        let a = RankingFeatures.affinity(model: model, viewer: viewer, session: session, video: video, facts: f, at: now)
+        let features = RankingFeatures.hashed(viewer: viewer, video: video, facts: f, affinity: a, at: now)
+        let margin = RankingFeatures.margin(a)
+        let p = model.heads.map { $0.predict(features, margin: margin) }
+        return p[RecommenderModel.watchTask] * Double(max(f.durationMillis, 1000)) / 1000 + zip(p, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+
     static func unit(_ v: [Float]) -> [Float] {
         var u = v
         Embedding.normalise(&u)

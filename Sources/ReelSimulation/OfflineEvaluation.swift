@@ -1,6 +1,7 @@
 import Foundation
 import ReelDomain
 import ReelJournal
+import ReelRecommend
 import ReelWorkloads
 
 /// `reel eval`: replays recorded interactions in time order and, for each user with at least 5 positive
@@ -39,15 +40,16 @@ public struct OfflineEvaluation {
             var fields: [(String, JSONValue)] = [("users", .int(Int64(users))), ("interactions", .int(Int64(interactions)))]
             for (name, m) in rankers { fields.append((name, .object([("ndcgAt10", .double(m.ndcgAt10)), ("recallAt10", .double(m.recallAt10))]))) }
             fields.append(("auc", .object(auc.map { ($0.0, .double($0.1)) })))
-            fields.append(("reelRanker", .string("trendingFallback")))
+            fields.append(("reelRanker", .string("pipeline")))
             return .object(fields)
         }
     }
 
     /// Reads the interactions and the catalogue's publication times from a journal.
-    public static func load(_ journal: Journal) throws -> (interactions: [Interaction], published: [UInt64: Int64]) {
+    public static func load(_ journal: Journal) throws -> (interactions: [Interaction], published: [UInt64: Int64], catalogue: [ReelEvent]) {
         var out: [Interaction] = []
         var published: [UInt64: Int64] = [:]
+        var catalogue: [ReelEvent] = []
         var cursor = journal.events(from: 0, to: journal.nextPosition)
         while let recorded = try cursor.next() {
             var r = recorded
@@ -56,16 +58,23 @@ public struct OfflineEvaluation {
             case .watched(let w): out.append(Interaction(user: w.viewer, video: w.video, time: w.occurredAt.milliseconds, completed: w.completed, liked: false, watched: true))
             case .skipped(let s): out.append(Interaction(user: s.viewer, video: s.video, time: s.occurredAt.milliseconds, completed: false, liked: false, watched: true))
             case .liked(let l): out.append(Interaction(user: l.viewer, video: l.video, time: l.occurredAt.milliseconds, completed: false, liked: true, watched: false))
-            case .published(let p): published[p.video] = p.occurredAt.milliseconds
+            case .published(let p):
+                published[p.video] = p.occurredAt.milliseconds
+                catalogue.append(.published(p))
+            case .some(let e):
+                switch e {
+                case .uploadCompleted, .processingSucceeded, .rejected, .removed: catalogue.append(e)
+                default: break
+                }
             default: break
             }
         }
         // Time order; ties keep journal order (the sort is stable).
-        return (out.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element), published)
+        return (out.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element), published, catalogue)
     }
 
-    public static func run(interactions: [Interaction], published: [UInt64: Int64], seed: UInt64 = 1) -> Report {
-        let rankers: [any Ranker] = [TrendingRanker(), RandomRanker(seed: seed), PopularRanker()]
+    public static func run(interactions: [Interaction], published: [UInt64: Int64], catalogue: [ReelEvent] = [], seed: UInt64 = 1) -> Report {
+        let rankers: [any Ranker] = [ModelRanker(catalogue: catalogue), TrendingRanker(), RandomRanker(seed: seed), PopularRanker()]
         // The moment of each qualifying user's last positive interaction.
         var positives: [UInt64: Int] = [:]
         var lastPositive: [UInt64: Int] = [:]
@@ -135,9 +144,40 @@ public struct OfflineEvaluation {
     }
 }
 
-/// What the engine's feed ranks by before the recommender exists: engagement decayed with a one-day half-life.
-final class TrendingRanker: OfflineEvaluation.Ranker {
+/// The recommender's ranker (stage 3 of the pipeline) over a model fed the catalogue and, in time order, each
+/// interaction as a watch or like in one session per user.
+final class ModelRanker: OfflineEvaluation.Ranker {
     let name = "reel"
+    private let model = RecommenderModel()
+    private var sessions: Set<UInt64> = []
+
+    init(catalogue: [ReelEvent]) { for e in catalogue { model.apply(e) } }
+
+    func score(video: UInt64, user: UInt64, at time: Int64) -> Double {
+        FeedPipeline.utility(model: model, viewer: user, session: user, video: video, at: time) ?? -1
+    }
+
+    func learn(_ e: OfflineEvaluation.Interaction) {
+        let at = Timestamp(microseconds: e.time * 1000)
+        if sessions.insert(e.user).inserted {
+            model.apply(.sessionStarted(SessionStarted(session: e.user, viewer: e.user, region: "", language: "", device: "", network: "", occurredAt: at)))
+        }
+        let duration = model.videos[e.video]?.durationMillis ?? 10_000
+        if e.watched {
+            // The recorded interaction says watched and whether completed; half a play stands for the rest.
+            let watch = e.completed ? duration : duration / 2
+            model.apply(.watched(VideoWatched(viewer: e.user, video: e.video, session: e.user, watchMillis: watch, durationMillis: duration, loops: 0, completed: e.completed, occurredAt: at)))
+        }
+        if e.liked {
+            let creator = model.videos[e.video]?.creator ?? 0
+            model.apply(.liked(VideoLiked(viewer: e.user, video: e.video, session: e.user, creator: creator, occurredAt: at)))
+        }
+    }
+}
+
+/// What the engine's feed falls back to: engagement decayed with a one-day half-life.
+final class TrendingRanker: OfflineEvaluation.Ranker {
+    let name = "trending"
     private var scores: [UInt64: (value: Double, time: Int64)] = [:]
     static let halfLifeMillis = 86_400_000.0
     func score(video: UInt64, user: UInt64, at time: Int64) -> Double {

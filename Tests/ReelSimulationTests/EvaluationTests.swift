@@ -65,12 +65,14 @@ import Testing
         var config = JournalConfiguration(directory: "\(dir)/data/journal")
         config.readOnly = true
         let journal = try Journal.open(config)
-        let (interactions, published) = try OfflineEvaluation.load(journal)
+        let (interactions, published, catalogue) = try OfflineEvaluation.load(journal)
         journal.close()
         #expect(interactions.count == 48 && published.count == 20)
+        #expect(catalogue.count >= 40, "upload, processing and publication events feed the recommender's ranker")
         #expect(zip(interactions, interactions.dropFirst()).allSatisfy { $0.time <= $1.time })
-        let report = OfflineEvaluation.run(interactions: interactions, published: published)
+        let report = OfflineEvaluation.run(interactions: interactions, published: published, catalogue: catalogue)
         #expect(report.users == 8)
+        #expect(report.rankers.map(\.0) == ["reel", "trending", "random", "popular"])
         #expect(report.json.rendered.contains("\"ndcgAt10\""))
     }
 }

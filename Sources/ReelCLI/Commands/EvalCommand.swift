@@ -11,9 +11,9 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let journal = try data.openForReading()
-        let (interactions, published) = try OfflineEvaluation.load(journal)
+        let (interactions, published, catalogue) = try OfflineEvaluation.load(journal)
         journal.close()
-        let report = OfflineEvaluation.run(interactions: interactions, published: published)
+        let report = OfflineEvaluation.run(interactions: interactions, published: published, catalogue: catalogue)
         if json {
             print(report.json.rendered)
         } else {
