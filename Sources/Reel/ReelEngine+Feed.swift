@@ -83,12 +83,17 @@ extension ReelEngine {
 
 extension ReelEngine {
     /// The pipeline's settings from the configuration.
-    var pipelineSettings: FeedPipeline.Settings {
+    var pipelineSettings: FeedPipeline.Settings { Self.pipelineSettings(configuration.recommender) }
+
+    static func pipelineSettings(_ r: ReelConfiguration.RecommenderSettings) -> FeedPipeline.Settings {
         var p = FeedPipeline.Settings()
-        p.taskWeights = configuration.recommender.parsedTaskWeights
-        p.exploreEvery = configuration.recommender.exploreEvery
+        p.taskWeights = r.parsedTaskWeights
+        p.exploreEvery = r.exploreEvery
         return p
     }
+
+    /// The pipeline's settings under the default configuration (for audits outside an engine).
+    public static var defaultPipelineSettings: FeedPipeline.Settings { pipelineSettings(ReelConfiguration.RecommenderSettings()) }
 
     /// A feed's random seed, fixed by the session and its version (SplitMix64's finaliser), so a replay
     /// draws the same numbers.

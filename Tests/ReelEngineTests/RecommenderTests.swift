@@ -34,6 +34,13 @@ import Testing
             #expect(next.items.contains { $0.source == "session" })
             #expect(Set(next.items.map(\.video.id)).isDisjoint(with: first.items.map(\.video.id)))
             _ = cars
+            // Why each page's first video was shown, and the page chosen again from the journal alone.
+            for page in [first, next] {
+                let shown = try engine.whyShown(user: viewer, video: page.items[0].video.id)
+                #expect(shown.count == 1 && shown[0].place == 1 && shown[0].feed.modelVersion > 0)
+                let verification = try engine.verify(shown[0])
+                #expect(verification.matches, "recorded \(verification.recorded.map(\.video)), recomputed \(verification.recomputed.map(\.video))")
+            }
         }
     }
 }

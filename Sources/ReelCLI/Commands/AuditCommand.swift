@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reel
 import ReelDomain
 import ReelJournal
 import ReelRecommend
@@ -11,7 +12,7 @@ import ReelViews
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "What the system knew at a moment: entities, views, changes.",
-        subcommands: [Entity.self, View.self, Diff.self, Rebuild.self])
+        subcommands: [Entity.self, View.self, Diff.self, Why.self, Rebuild.self])
 
     /// `--at` as a journal position: the last event recorded at or before a time, or `#123` for a position.
     static func position(_ text: String?, journal: Journal) throws -> UInt64? {
@@ -111,6 +112,42 @@ struct AuditCommand: ParsableCommand {
             }
             let value = try ViewTimeTravel(journal: j, storePath: data.viewStorePath).value(table: table, key: k, atPosition: p)
             print(JSONValue.object([("table", .string(table)), ("key", .uint(k)), ("position", .uint(p)), ("value", value ?? .null)]).rendered)
+        }
+    }
+
+    struct Why: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Why a video was shown to a user: every page that contained it, with what chose it; --verify chooses each page again by replaying to the positions it recorded.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "The viewer's user id.") var user: UInt64
+        @Option(help: "The video id.") var video: UInt64
+        @Option(help: "Only pages served at or before this moment (default: now).") var at: String?
+        @Flag(help: "Recompute each page from the journal and say whether it matches.") var verify = false
+
+        func run() throws {
+            let j = try data.openForReading()
+            guard let p = try AuditCommand.position(at, journal: j) else {
+                print("[]")
+                return
+            }
+            let audit = FeedAudit(journal: j, snapshots: try data.openSnapshots())
+            var pages: [JSONValue] = []
+            for shown in try audit.why(user: user, video: video, upTo: p) {
+                var fields: [(String, JSONValue)] = [
+                    ("position", .uint(shown.position)), ("session", .uint(shown.feed.session)), ("servedAt", .string("\(shown.feed.occurredAt)")),
+                    ("place", .int(Int64(shown.place))), ("source", .string(shown.item.source)), ("score", .double(Double(shown.item.score))),
+                    ("features", .object(shown.item.features.map { ($0.name, .double(Double($0.value))) })),
+                    ("viewsPosition", .uint(shown.feed.viewsPosition)), ("modelVersion", .uint(shown.feed.modelVersion)),
+                    ("seed", .uint(shown.feed.seed)), ("build", .string(shown.feed.build)),
+                ]
+                if verify {
+                    let v = try audit.verify(shown, settings: ReelEngine.defaultPipelineSettings)
+                    fields.append(("verified", .bool(v.matches)))
+                    if !v.matches { fields.append(("recomputed", .array(v.recomputed.map { .object([("video", .uint($0.video)), ("source", .string($0.source))]) }))) }
+                }
+                pages.append(.object(fields))
+            }
+            print(JSONValue.array(pages).rendered)
         }
     }
 
