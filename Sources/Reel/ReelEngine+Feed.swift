@@ -43,12 +43,15 @@ extension ReelEngine {
             await modelIncludes(written)
         }
         let ranker = configuration.recommender.ranker
-        let deadline = ContinuousClock.now + .milliseconds(configuration.recommender.timeBudgetMillis)
+        let budget = Duration.milliseconds(configuration.recommender.timeBudgetMillis)
         let request = FeedRequest(viewer: s.viewer, sessionID: session, recentlyServed: s.recentlyServed, count: n, at: t, seed: seed)
         let settings = pipelineSettings
         // Lock order: model, then views (nothing takes them the other way round).
         let (position, modelVersion, items, fellBack) = modelRunner.read { model in
             viewRunner.read { store -> (UInt64, UInt64, [FeedItem], Bool) in
+                // The budget is for choosing, from when both locks are held: waiting for a fold or a views
+                // checkpoint to finish is not the ranker overrunning.
+                let deadline = ContinuousClock.now + budget
                 var trace = FeedPipeline.Trace()
                 switch ranker {
                 case "pipeline":

@@ -73,9 +73,11 @@ public enum FeedPipeline {
         // 1. Candidate sources, in a fixed order; the first source to name a video keeps it.
         var candidates: [Candidate] = []
         var taken = Set<UInt64>()
-        func add(_ ids: [UInt64], _ source: String, limit: Int = .max) {
+        func add<S: Sequence<UInt64>>(_ ids: S, _ source: String, limit: Int = .max) {
             var n = 0
-            for id in ids where n < limit && !taken.contains(id) && eligible(id) {
+            for id in ids {
+                if n >= limit { break }
+                guard !taken.contains(id), eligible(id) else { continue }
                 taken.insert(id)
                 candidates.append(Candidate(video: id, source: source, facts: model.videos[id]!))
                 n += 1
@@ -130,9 +132,11 @@ public enum FeedPipeline {
         let exploreStart = candidates.count
         add(pool.prefix(settings.explore).map(\.1), "explore")
         for i in exploreStart..<candidates.count { candidates[i].quality = pool.first { $0.1 == candidates[i].video }?.0 ?? 0 }
-        if candidates.count < r.count {
-            // Cold catalogue corners: the newest published videos fill what the sources could not.
-            add(model.fresh.reversed().prefix(r.count * 8).map { $0 }, "fresh")
+        let wanted = r.count * 8
+        if candidates.count < wanted {
+            // Cold start with nothing trending, or a viewer who has seen what the sources offer: the newest
+            // published videos they have not seen fill the rest (walking back through the fresh pool).
+            add(model.fresh.reversed(), "fresh", limit: wanted - candidates.count)
         }
         trace.candidates = candidates.count
         if overran() { return nil }

@@ -43,4 +43,29 @@ import Testing
             }
         }
     }
+
+    /// A new viewer with nothing trending and nothing new to explore pages through the whole small catalogue:
+    /// full pages, no repeats (the fresh fill walks back past what the viewer has seen).
+    @Test func aColdViewerGetsFullPagesUntilTheCatalogueRunsOut() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        try await withRunningEngine(testConfiguration(dir)) { engine in
+            // Published two days ago: too old for exploration, so only the fresh fill can serve them.
+            let creator = try await engine.registerUser(handle: "oldtimer", region: "US", email: "o@example.org", displayName: "O")
+            let twoDaysAgo = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000) - 2 * 86_400_000_000)
+            var videos: [UInt64] = []
+            for i in 0..<100 {
+                videos.append(try await engine.addPublishedVideo(creator: creator, metadata: VideoMetadata(caption: "old clip \(i)", hashtags: ["misc"]), durationMillis: 10_000, at: twoDaysAgo))
+            }
+            let viewer = try await engine.registerUser(handle: "newcomer", region: "US", email: "n@example.org", displayName: "N")
+            let session = try await engine.startSession(viewer: viewer, context: SessionContext(region: "US"))
+            var served: [UInt64] = []
+            for _ in 0..<10 {
+                let page = try await engine.feed(session: session, count: 10)
+                #expect(page.items.count == 10)
+                served += page.items.map(\.video.id)
+            }
+            #expect(Set(served) == Set(videos), "ten pages of ten cover the 100 videos without repeats")
+        }
+    }
 }

@@ -76,6 +76,7 @@ struct HTTPBench: AsyncParsableCommand {
         // due (so a slow server cannot hide its queueing by slowing the client down).
         log("feed phase: \(feedRate) requests/s for \(seconds) s")
         let feedLatencies = Collector<Double>()
+        let pageSizes = Collector<Int>()
         let errors = Counter()
         let errorStatuses = Collector<Int>()
         let dropped = Counter()
@@ -98,8 +99,11 @@ struct HTTPBench: AsyncParsableCommand {
                             continue
                         }
                         let v = viewersReady[k % viewersReady.count]
-                        let status = (try? await call(http, .GET, base + "/api/v1/feed/foryou?count=10&session_id=\(v.session)", token: v.token))?.0
+                        let response = try? await call(http, .GET, base + "/api/v1/feed/foryou?count=10&session_id=\(v.session)", token: v.token)
+                        let status = response?.0
                         if status != 200 { errors.add(); errorStatuses.append(status ?? 0) }
+                        // A page short of 10 items counts too: an empty feed answered fast is no success.
+                        pageSizes.append((response?.1["items"] as? [Any])?.count ?? 0)
                         let latency = (monotonicSeconds() - due) * 1000
                         feedLatencies.append(latency)
                         k += connections
@@ -108,6 +112,7 @@ struct HTTPBench: AsyncParsableCommand {
             }
         }
         let feedSeconds = monotonicSeconds() - phaseStart
+        let sizes = pageSizes.values
         let latencies = feedLatencies.values
 
         // Phase 2: engagement posts, closed loop, as fast as the server acknowledges them durably.
@@ -140,6 +145,8 @@ struct HTTPBench: AsyncParsableCommand {
             ("feedOfferedPerSecond", "\(feedRate)"), ("feedRequests", "\(latencies.count)"),
             ("feedP50Millis", String(format: "%.2f", quantile(latencies, 0.5))), ("feedP99Millis", String(format: "%.2f", quantile(latencies, 0.99))),
             ("feedRequestsPerSecond", String(format: "%.1f", Double(latencies.count) / feedSeconds)),
+            ("feedMeanItems", String(format: "%.2f", Double(sizes.reduce(0, +)) / Double(max(1, sizes.count)))),
+            ("feedShortPages", "\(sizes.filter { $0 < 10 }.count)"),
             ("engageRequestsPerSecond", String(format: "%.1f", Double(acked.value) / engageSeconds)),
             ("errors", "\(errors.value)"), ("feedDropped", "\(dropped.value)"),
             ("errorStatuses", "{" + Dictionary(grouping: errorStatuses.values, by: { $0 }).sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value.count)" }.joined(separator: ", ") + "}"),
