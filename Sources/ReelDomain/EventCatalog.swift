@@ -48,3 +48,18 @@ public enum EventCatalog {
         return .object(fields)
     }
 }
+
+extension EventCatalog {
+    /// The fold every projection of domain events shares: events must continue at `next` without a gap (a
+    /// projection that skipped one would be silently wrong); each is upcast, decoded and handed to `apply`
+    /// (unknown types are skipped), and `next` moves past it.
+    public static func fold(_ events: [RecordedEvent], next: inout UInt64, into apply: (ReelEvent) -> Void) throws {
+        for recorded in events {
+            precondition(recorded.position == next, "projections fold events in order: expected \(next), got \(recorded.position)")
+            var r = recorded
+            try upcasters.upcast(&r)
+            if let e = try ReelEvent.decode(r) { apply(e) }
+            next = recorded.position + 1
+        }
+    }
+}

@@ -50,13 +50,7 @@ public final class RecommenderStore: Projection {
     }
 
     public func apply(_ events: [RecordedEvent]) throws {
-        for recorded in events {
-            precondition(recorded.position == nextPosition, "the recommender folds events in order: expected \(nextPosition), got \(recorded.position)")
-            var r = recorded
-            try EventCatalog.upcasters.upcast(&r)
-            if let e = try ReelEvent.decode(r) { model.apply(e) }
-            nextPosition = recorded.position + 1
-        }
+        try EventCatalog.fold(events, next: &nextPosition) { model.apply($0) }
     }
 
     public func checkpoint(recordedAt: Timestamp) throws {

@@ -71,13 +71,7 @@ public final class ViewStore: Projection {
     }
 
     public func apply(_ events: [RecordedEvent]) throws {
-        for recorded in events {
-            precondition(recorded.position == nextPosition, "views fold events in order: expected \(nextPosition), got \(recorded.position)")
-            var r = recorded
-            try EventCatalog.upcasters.upcast(&r)
-            if let e = try ReelEvent.decode(r) { state.apply(e) }
-            nextPosition = recorded.position + 1
-        }
+        try EventCatalog.fold(events, next: &nextPosition) { state.apply($0) }
     }
 
     /// A failed checkpoint (a full disk) changes nothing on disk and leaves every change pending, so the
