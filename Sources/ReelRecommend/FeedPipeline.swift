@@ -98,7 +98,7 @@ public enum FeedPipeline {
         if trending.count < settings.trending * 2 { trending += (model.trending[0]?.top ?? []).prefix(settings.trending * 2) }
         add(trending, "trending", limit: settings.trending)
         let user = model.users[r.viewer]
-        if let following = user?.following, !following.isEmpty {
+        if let following = user?.following.ids, !following.isEmpty {
             // Newest first across followed creators.
             var recent: [(Int64, UInt64)] = []
             for c in following { for v in model.byCreator[c] ?? [] { recent.append((model.videos[v]?.publishedAt ?? 0, v)) } }
@@ -144,7 +144,7 @@ public enum FeedPipeline {
         // 2. Coarse: affinities and a smoothed completion rate; keep the best `coarseKeep`.
         for i in candidates.indices {
             let c = candidates[i]
-            let a = RankingFeatures.affinity(model: model, viewer: r.viewer, session: r.sessionID, video: c.video, facts: c.facts, at: now)
+            let a = RankingFeatures.affinity(model: model, video: c.video, facts: c.facts, longTerm: longTerm, session: session, following: user?.following)
             candidates[i].affinity = a
             // A crude expected watch time: affinity × the video's mean watched fraction × its length.
             let affinity = max(0.1, 0.5 + Double(a.longTerm) + 1.5 * Double(a.session) + (a.followed ? 0.3 : 0))

@@ -4,16 +4,7 @@ import Foundation
 /// discarded).
 @discardableResult
 public func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = [name] + arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    try runProcess("/usr/bin/env", [name] + arguments)
 }
 
 /// Whether ffmpeg is installed (media tests are skipped, not failed, without it).

@@ -14,6 +14,11 @@ public func reelExecutable(testFile: String = #filePath) -> String? {
 
 /// Runs `reel` with `arguments` to the end and returns its standard output (standard error is discarded).
 public func runReel(_ executable: String, _ arguments: [String]) throws -> String {
+    try runProcess(executable, arguments).output
+}
+
+/// Runs an executable to the end; returns its exit status and standard output (standard error is discarded).
+func runProcess(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -23,7 +28,7 @@ public func runReel(_ executable: String, _ arguments: [String]) throws -> Strin
     try p.run()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
 /// Runs `reel` with `arguments` until it has printed at least `acks` lines starting with "ack ", waits

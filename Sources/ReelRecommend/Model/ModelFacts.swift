@@ -1,3 +1,5 @@
+import ReelViews
+
 /// What the recommender keeps per video: its content and engagement, enough to embed and score it without
 /// asking the views (so the model is a projection on its own, checkpointed at its own position).
 public struct VideoFacts: Sendable, Hashable {
@@ -29,8 +31,8 @@ public struct UserFacts: Sendable, Hashable {
     /// Decayed sum of the vectors of what they engaged with (long-term taste).
     public var longTerm: [Float] = []
     public var updatedAt: Int64 = 0
-    /// Followed creators, ascending.
-    public var following: [UInt64] = []
+    /// Followed creators.
+    public var following = IDList()
     /// The most recent liked or shared videos, oldest first.
     public var recentLikes: [UInt64] = []
 }

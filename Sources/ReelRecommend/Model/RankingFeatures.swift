@@ -1,5 +1,6 @@
 import Foundation
 import ReelDomain
+import ReelViews
 
 /// The ranker's input: hashed binary features of a (viewer, session, video) pair, from the model alone, so
 /// training (in the fold) and serving (in the feed) compute them the same way.
@@ -27,11 +28,18 @@ public enum RankingFeatures {
     public static func affinity(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts: VideoFacts, at now: Int64)
         -> Affinity
     {
+        affinity(
+            model: model, video: video, facts: facts, longTerm: model.longTerm(of: viewer, at: now), session: model.sessionVector(of: session, at: now),
+            following: model.users[viewer]?.following)
+    }
+
+    /// The same, with the viewer's vectors already decayed to now (a feed computes them once per page).
+    public static func affinity(model: RecommenderModel, video: UInt64, facts: VideoFacts, longTerm: [Float], session: [Float], following: IDList?)
+        -> Affinity
+    {
         let v = model.vector(of: video) ?? []
-        let lt = model.longTerm(of: viewer, at: now)
-        let st = model.sessionVector(of: session, at: now)
-        let followed = model.users[viewer].map { binaryContains($0.following, facts.creator) } ?? false
-        return Affinity(longTerm: Embedding.cosine(lt, v), session: Embedding.cosine(st, v), followed: followed)
+        return Affinity(
+            longTerm: Embedding.cosine(longTerm, v), session: Embedding.cosine(session, v), followed: following?.contains(facts.creator) ?? false)
     }
 
     public static func hashed(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts f: VideoFacts, at now: Int64)
@@ -72,13 +80,4 @@ public enum RankingFeatures {
         if c <= 0 { return c < -0.2 ? 0 : 1 }
         return UInt64(min(12, 2 + c * 11))
     }
-}
-
-func binaryContains(_ sorted: [UInt64], _ id: UInt64) -> Bool {
-    var lo = 0, hi = sorted.count
-    while lo < hi {
-        let mid = (lo + hi) / 2
-        if sorted[mid] < id { lo = mid + 1 } else { hi = mid }
-    }
-    return lo < sorted.count && sorted[lo] == id
 }

@@ -1,4 +1,5 @@
 import ReelJournal
+import ReelViews
 
 /// The model's persisted form: canonical (dictionaries in key order, fixed-width little-endian numbers, floats
 /// by bit pattern), so equal models give equal bytes and a digest compares two processes.
@@ -33,7 +34,7 @@ extension RecommenderModel {
             w.writeUInt64(k)
             w.writeFloats(u.longTerm)
             w.writeInt64(u.updatedAt)
-            w.writeIDs(u.following)
+            w.writeIDs(u.following.ids)
             w.writeIDs(u.recentLikes)
         }
         w.writeUInt64(UInt64(sessions.count))
@@ -125,7 +126,7 @@ extension RecommenderModel {
             var u = UserFacts()
             u.longTerm = try r.floats()
             u.updatedAt = Int64(bitPattern: try r.u64())
-            u.following = try r.ids()
+            u.following = IDList(ids: try r.ids())
             u.recentLikes = try r.ids()
             m.users[k] = u
         }

@@ -104,7 +104,7 @@ public final class RecommenderModel {
         case .userErased(let e): erase(e.user)
         case .followed(let e):
             var u = users[e.user] ?? UserFacts()
-            insertSorted(&u.following, e.creator)
+            u.following.insert(e.creator)
             users[e.user] = u
             if var s = sessions[e.session], s.pending?.creator == e.creator {
                 s.pending?.followed = true
@@ -113,7 +113,7 @@ public final class RecommenderModel {
             bump(e.video(in: self), \.follows)
         case .unfollowed(let e):
             guard var u = users[e.user] else { return }
-            if let i = u.following.firstIndex(of: e.creator) { u.following.remove(at: i) }
+            u.following.remove(e.creator)
             users[e.user] = u
         case .sessionStarted(let e):
             sessions[e.session] = SessionFacts(viewer: e.viewer, region: ViewKey.region(e.region))
@@ -291,15 +291,6 @@ public final class RecommenderModel {
 func appendBounded(_ list: inout [UInt64], _ id: UInt64, _ bound: Int) {
     list.append(id)
     if list.count > bound { list.removeFirst(list.count - bound) }
-}
-
-func insertSorted(_ list: inout [UInt64], _ id: UInt64) {
-    var lo = 0, hi = list.count
-    while lo < hi {
-        let mid = (lo + hi) / 2
-        if list[mid] < id { lo = mid + 1 } else { hi = mid }
-    }
-    if lo == list.count || list[lo] != id { list.insert(id, at: lo) }
 }
 
 extension CreatorFollowed {
