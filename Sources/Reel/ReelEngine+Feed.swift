@@ -46,9 +46,10 @@ extension ReelEngine {
         let budget = Duration.milliseconds(configuration.recommender.timeBudgetMillis)
         let request = FeedRequest(viewer: s.viewer, sessionID: session, recentlyServed: s.recentlyServed, count: n, at: t, seed: seed)
         let settings = pipelineSettings
-        // Lock order: model, then views (nothing takes them the other way round).
-        let (position, modelVersion, items, fellBack) = modelRunner.read { model in
-            viewRunner.read { store -> (UInt64, UInt64, [FeedItem], Bool) in
+        // Lock order: model, then views (nothing takes them the other way round). Shared: pages are chosen
+        // in parallel, between chunks of the folds (the pipeline only reads in-memory state).
+        let (position, modelVersion, items, fellBack) = modelRunner.readShared { model in
+            viewRunner.readShared { store -> (UInt64, UInt64, [FeedItem], Bool) in
                 // The budget is for choosing, from when both locks are held: waiting for a fold or a views
                 // checkpoint to finish is not the ranker overrunning.
                 let deadline = ContinuousClock.now + budget
@@ -76,7 +77,7 @@ extension ReelEngine {
             "feed", sessions,
             .recordFeed(feed: FeedKind.forYou, viewsPosition: position, seed: seed, modelVersion: modelVersion, build: build, items: items, at: t),
             to: session)
-        let entries = viewRunner.read { store in
+        let entries = viewRunner.readShared { store in
             items.compactMap { i in Self.details(i.video, in: store.state).map { FeedEntry(video: $0, source: i.source, score: i.score) } }
         }
         metrics.recordFeed(started: started, outcome: fellBack ? "fallback" : "ranked")

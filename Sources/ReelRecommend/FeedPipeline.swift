@@ -9,11 +9,11 @@ import ReelViews
 public enum FeedPipeline {
     public struct Settings: Sendable, Hashable {
         /// Candidates asked of each source.
-        public var annLongTerm = 300
+        public var annLongTerm = 400
         public var annSession = 250
-        public var trending = 200
+        public var trending = 250
         public var following = 100
-        public var likedSimilar = 100
+        public var likedSimilar = 150
         public var explore = 100
         /// Search width of the ANN sources (at least the candidates asked for).
         public var ef = 320
@@ -23,7 +23,7 @@ public enum FeedPipeline {
         /// predicted watch seconds (watch head × duration) plus these times the other heads' probabilities.
         public var taskWeights: [Double] = [2, 10, 20, 30]
         /// Of every `exploreEvery` items, one is an exploration slot (0: none).
-        public var exploreEvery = 5
+        public var exploreEvery = 2
         /// A video is new (eligible to explore) below this many plays and this age.
         public var exploreMaxPlays: UInt32 = 50
         public var exploreMaxAgeMillis: Int64 = 86_400_000
@@ -69,6 +69,13 @@ public enum FeedPipeline {
             guard let f = model.videos[id], f.live, !excluded.contains(id), !(seen?.contains(id) ?? false) else { return false }
             return !(blocked?.contains(f.creator) ?? false)
         }
+        // The ANN filter runs for every node the search reaches: the index holds only live videos, so it looks
+        // the video up only when the viewer blocks someone.
+        let anyBlocked = !(blocked?.ids.isEmpty ?? true)
+        func searchable(_ id: UInt64) -> Bool {
+            if excluded.contains(id) || (seen?.contains(id) ?? false) { return false }
+            return !anyBlocked || eligible(id)
+        }
 
         // 1. Candidate sources, in a fixed order; the first source to name a video keeps it.
         var candidates: [Candidate] = []
@@ -87,10 +94,10 @@ public enum FeedPipeline {
         let session = model.sessionVector(of: session, at: now)
         let longTerm = model.longTerm(of: r.viewer, at: now)
         if Embedding.norm(session) > 0 {
-            add(model.index.search(unit(session), k: settings.annSession, ef: max(settings.ef, settings.annSession), accept: eligible).map(\.label), "session")
+            add(model.index.search(unit(session), k: settings.annSession, ef: max(settings.ef, settings.annSession), accept: searchable).map(\.label), "session")
         }
         if Embedding.norm(longTerm) > 0 {
-            add(model.index.search(unit(longTerm), k: settings.annLongTerm, ef: max(settings.ef, settings.annLongTerm), accept: eligible).map(\.label), "longTerm")
+            add(model.index.search(unit(longTerm), k: settings.annLongTerm, ef: max(settings.ef, settings.annLongTerm), accept: searchable).map(\.label), "longTerm")
         }
         if overran() { return nil }
         let code = ViewKey.region(region)
@@ -115,17 +122,16 @@ public enum FeedPipeline {
             }
             add(Array(similar.prefix(settings.likedSimilar * 2)), "likedSimilar", limit: settings.likedSimilar)
         }
-        // Exploration: new videos with few plays, by a Thompson sample of early watch and like rates, so
-        // a video whose first viewers finish and like it is drawn more and more often (reach widens).
+        // Exploration: new videos with few plays, by a Thompson sample of their lift (how much better than
+        // the watch head expected their viewers watched) and like rate, so a video whose first viewers stay
+        // longer than predicted is drawn more and more often (reach widens), and an unplayed one competes at
+        // "as expected" rather than at an optimistic prior that would spread plays thinly over every upload.
         var ge = SplitMix64(seed: SplitMix64.mix(r.seed, 0xE7))
         var pool: [(Double, UInt64)] = []
         for id in model.fresh.reversed() {
             guard let f = model.videos[id], now - f.publishedAt < settings.exploreMaxAgeMillis else { break }
             guard f.plays < settings.exploreMaxPlays, eligible(id), !taken.contains(id) else { continue }
-            // Watched fraction is the densest early signal (completions are rare for long videos).
-            let watched = Double(min(f.watchFractionSum, Float(f.plays)))
-            let sample = ge.beta(watched + 1, Double(f.plays) - watched + 2) + 0.5 * ge.beta(Double(f.likes) + 0.2, Double(f.plays) + 4)
-            pool.append((sample, id))
+            pool.append((exploreSample(f, &ge), id))
             if pool.count >= settings.explore * 4 { break }
         }
         pool.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
@@ -142,9 +148,10 @@ public enum FeedPipeline {
         if overran() { return nil }
 
         // 2. Coarse: affinities and a smoothed completion rate; keep the best `coarseKeep`.
+        let vectors = RankingFeatures.ViewerVectors(longTerm: longTerm, session: session)
         for i in candidates.indices {
             let c = candidates[i]
-            let a = RankingFeatures.affinity(model: model, video: c.video, facts: c.facts, longTerm: longTerm, session: session, following: user?.following)
+            let a = RankingFeatures.affinity(model: model, video: c.video, facts: c.facts, viewer: vectors, following: user?.following)
             candidates[i].affinity = a
             // A crude expected watch time: affinity × the video's mean watched fraction × its length.
             let affinity = max(0.1, 0.5 + Double(a.longTerm) + 1.5 * Double(a.session) + (a.followed ? 0.3 : 0))
@@ -152,28 +159,33 @@ public enum FeedPipeline {
             candidates[i].coarse = affinity * meanFraction * Double(max(c.facts.durationMillis, 1000)) / 1000
         }
         trace.coarseScored = candidates.count
-        let exploring = candidates.filter { $0.source == "explore" }
+        var exploring = candidates.filter { $0.source == "explore" }
         var ranked = candidates.filter { $0.source != "explore" }
         ranked.sort { $0.coarse != $1.coarse ? $0.coarse > $1.coarse : $0.video < $1.video }
         if ranked.count > settings.coarseKeep { ranked.removeLast(ranked.count - settings.coarseKeep) }
         if overran() { return nil }
 
-        // 3. The learned ranker: each task's probability, then the weighted sum.
-        for i in ranked.indices {
-            let c = ranked[i]
+        // 3. The learned ranker: each task's probability, then the weighted sum. New videos are ranked too:
+        //    an exploration slot goes to the one whose predicted watch time plus its sampled lift is highest,
+        //    so exploring shows a new video to the viewers it suits (cheaper, and its lift still measures the
+        //    video, since the prediction already counts the match).
+        func rank(_ c: inout Candidate) {
             let features = RankingFeatures.hashed(viewer: r.viewer, video: c.video, facts: c.facts, affinity: c.affinity, at: now)
-            let margin = RankingFeatures.margin(c.affinity)
-            ranked[i].predictions = model.heads.map { $0.predict(features, margin: margin) }
-            let watchSeconds = ranked[i].predictions[RecommenderModel.watchTask] * Double(max(c.facts.durationMillis, 1000)) / 1000
-            ranked[i].score = watchSeconds + zip(ranked[i].predictions, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
+            c.predictions = model.heads.map { $0.predict(features, margin: RankingFeatures.margin(c.affinity)) }
+            let seconds = Double(max(c.facts.durationMillis, 1000)) / 1000
+            c.score = c.predictions[RecommenderModel.watchTask] * seconds + zip(c.predictions, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
+            if c.source == "explore" { c.score += c.quality * seconds }
         }
-        trace.ranked = ranked.count
+        for i in ranked.indices { rank(&ranked[i]) }
+        for i in exploring.indices { rank(&exploring[i]) }
+        trace.ranked = ranked.count + exploring.count
         ranked.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
+        exploring.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
 
         // 4. Re-rank: diversity windows (relaxed if the page cannot fill), exploration slots at every
         //    `exploreEvery`-th place.
         let slots = settings.exploreEvery > 0 ? min(r.count / settings.exploreEvery, exploring.count) : 0
-        let explore = exploring.sorted { $0.quality != $1.quality ? $0.quality > $1.quality : $0.video < $1.video }.prefix(slots)
+        let explore = exploring.prefix(slots)
         var page: [Candidate] = []
         var used = Set(explore.map(\.video))
         let mainCount = r.count - explore.count
@@ -201,7 +213,7 @@ public enum FeedPipeline {
             ]
             for (t, p) in zip(RecommenderModel.tasks, c.predictions) { features.append(NamedValue("p_" + t, Float(p))) }
             if c.source == "explore" { features.append(NamedValue("exploreSample", Float(c.quality))) }
-            return FeedItem(video: c.video, source: c.source, score: Float(c.source == "explore" ? c.quality : c.score), features: features)
+            return FeedItem(video: c.video, source: c.source, score: Float(c.score), features: features)
         }
     }
 
@@ -216,6 +228,18 @@ public enum FeedPipeline {
         let margin = RankingFeatures.margin(a)
         let p = model.heads.map { $0.predict(features, margin: margin) }
         return p[RecommenderModel.watchTask] * Double(max(f.durationMillis, 1000)) / 1000 + zip(p, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+
+    /// Spread of one impression's lift (watched fraction minus prediction), and the pseudo-impressions of
+    /// "as expected" every new video starts with.
+    static let liftSpread = 0.3
+    static let liftPrior = 2.0
+
+    /// One Thompson draw of a new video's worth: lift ~ Normal(shrunk mean, spread / √n), plus half a like rate.
+    public static func exploreSample(_ f: VideoFacts, _ g: inout SplitMix64) -> Double {
+        let n = Double(f.lifted) + liftPrior
+        let lift = Double(f.liftSum) / n + liftSpread / n.squareRoot() * g.normal()
+        return lift + 0.5 * g.beta(Double(f.likes) + 0.2, Double(f.plays) + 4)
     }
 
     static func unit(_ v: [Float]) -> [Float] {

@@ -16,7 +16,8 @@ public protocol Projection: AnyObject, SendableMetatype {
 }
 
 /// Runs one projection: catches up from its checkpoint, then follows live appends on its own thread.
-/// Queries go through `read`, which holds the same lock the fold takes between chunks of events.
+/// Queries go through `read` (alone with the projection, like the fold) or `readShared` (alongside other
+/// shared readers, for bodies that only look: the feed pipeline); both wait for the chunk being folded.
 public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
     public struct Policy: Sendable {
         /// Checkpoint after this many events...
@@ -35,6 +36,11 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
     public let journal: Journal
     public let policy: Policy
     private let projection: P
+    /// Guards the projection's state: the fold and `read` write-lock it, `readShared` read-locks it. Taken
+    /// before `lock` (never the other way round).
+    private let stateLock = ReadWriteLock()
+    /// Guards the fields below and wakes waiters; held by the fold while it changes the projection, so code
+    /// under `lock` alone also sees a consistent position.
     private let lock = NSCondition()
     // Guarded by `lock`.
     private var stopping = false
@@ -56,11 +62,20 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
         self.lastCheckpointPosition = projection.nextPosition
     }
 
-    /// Runs `body` with the projection while no fold is in progress.
+    /// Runs `body` with the projection to itself: no fold and no other reader meanwhile (for bodies that may
+    /// change caches or use a database connection).
     public func read<T>(_ body: (P) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(projection)
+        try stateLock.withWriteLock {
+            lock.lock()
+            defer { lock.unlock() }
+            return try body(projection)
+        }
+    }
+
+    /// Runs `body` with the projection while no fold is in progress, alongside other shared readers. `body`
+    /// must only read plain in-memory state, and must not call `read` or `readShared` on this runner again.
+    public func readShared<T>(_ body: (P) throws -> T) rethrows -> T {
+        try stateLock.withReadLock { try body(projection) }
     }
 
     /// Events committed to the journal but not yet folded.
@@ -100,6 +115,10 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
     }
 
     private func fold(_ events: [RecordedEvent]) throws {
+        try stateLock.withWriteLock { try foldLocked(events) }
+    }
+
+    private func foldLocked(_ events: [RecordedEvent]) throws {
         lock.lock()
         defer { lock.unlock() }
         try projection.apply(events)
@@ -129,10 +148,12 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
 
     /// Checkpoints now (for shutdown and tests).
     public func checkpoint() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        let p = projection.nextPosition
-        try checkpointLocked(recordedAt: p == 0 ? .zero : journal.recordedAt(position: p - 1) ?? .zero)
+        try stateLock.withWriteLock {
+            lock.lock()
+            defer { lock.unlock() }
+            let p = projection.nextPosition
+            try checkpointLocked(recordedAt: p == 0 ? .zero : journal.recordedAt(position: p - 1) ?? .zero)
+        }
     }
 
     private func checkpointLocked(recordedAt: Timestamp) throws {

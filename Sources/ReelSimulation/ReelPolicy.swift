@@ -37,7 +37,10 @@ final class ReelPolicy: FeedPolicy {
     func prepare(world: World, state: SimulationState) async throws {
         self.world = world
         try? FileManager.default.removeItem(atPath: directory)
-        var config = ReelConfiguration(dataDirectory: directory)
+        // The recommender's settings come from the environment (`REEL_RECOMMENDER_EXPLORE_EVERY=3 reel
+        // simulate`), as for a server, so a setting can be judged before it is deployed.
+        var config = try await ReelConfiguration.load()
+        config.dataDirectory = directory
         config.journal.syncIntervalMillis = 1000
         config.journal.feedRetentionDays = 0
         config.media.maxDurationSeconds = 3600

@@ -102,6 +102,12 @@ public struct Simulator {
 
         let fresh = world.release.indices.filter { world.release[$0] != nil }
         let topFresh = fresh.sorted { (world.quality[$0], $0) > (world.quality[$1], $1) }.prefix(max(1, fresh.count / 10))
+        if ProcessInfo.processInfo.environment["REEL_SIM_DEBUG"] != nil {
+            let meanAll = Double(fresh.map { earlyImpressions[$0] }.reduce(0, +)) / Double(max(1, fresh.count))
+            let meanTop = Double(topFresh.map { earlyImpressions[$0] }.reduce(0, +)) / Double(max(1, topFresh.count))
+            let reached = fresh.filter { earlyImpressions[$0] >= 50 }.count
+            FileHandle.standardError.write(Data("[debug] \(policy.name): fresh \(fresh.count) mean first-day impressions \(meanAll), top decile \(topFresh.count) mean \(meanTop); fresh reaching 50: \(reached)\n".utf8))
+        }
         var m = PolicyMetrics()
         let sessions = Double(world.sessions.count)
         m.watchSecondsPerSession = watchMillis / 1000 / sessions

@@ -40,18 +40,23 @@ public struct DomainWorkload: Sendable {
         for c in 1...UInt64(creators) {
             out.append((.creator(c), .creatorProfileUpdated(CreatorProfileUpdated(creator: c, name: "Creator \(c)", bio: "makes videos", occurredAt: t))))
         }
-        for v in 1...UInt64(videos) {
-            let c = creator(ofVideo: v)
-            let h = SplitMix64.mix(seed ^ 0x7A, v)
-            let tags = [Self.tags[Int(h % 111)], Self.tags[Int((h >> 8) % 111)]]
-            let sound = 1 + (h >> 16) % UInt64(max(1, videos / 4))
-            out.append((.video(v), .uploadStarted(UploadStarted(video: v, creator: c, byteSize: 1 << 20, occurredAt: t))))
-            out.append((.video(v), .uploadCompleted(UploadCompleted(
-                video: v, creator: c, caption: "clip \(v) about \(tags[0])", hashtags: tags, sound: sound, source: 0, sourceKind: "",
-                blob: "", occurredAt: t))))
-            out.append((.video(v), .processingSucceeded(ProcessingSucceeded(video: v, durationMillis: duration(ofVideo: v), renditions: ["360p", "720p"], sound: sound, occurredAt: t))))
-            out.append((.video(v), .published(VideoPublished(video: v, occurredAt: t))))
-        }
+        for v in 1...UInt64(videos) { out += video(v, at: t) }
+        return out
+    }
+
+    /// One video's upload, processing and publication at `t` (hashtags, sound and creator from its id).
+    public func video(_ v: UInt64, at t: Timestamp) -> [(StreamID, ReelEvent)] {
+        var out: [(StreamID, ReelEvent)] = []
+        let c = creator(ofVideo: v)
+        let h = SplitMix64.mix(seed ^ 0x7A, v)
+        let tags = [Self.tags[Int(h % 111)], Self.tags[Int((h >> 8) % 111)]]
+        let sound = 1 + (h >> 16) % UInt64(max(1, videos / 4))
+        out.append((.video(v), .uploadStarted(UploadStarted(video: v, creator: c, byteSize: 1 << 20, occurredAt: t))))
+        out.append((.video(v), .uploadCompleted(UploadCompleted(
+            video: v, creator: c, caption: "clip \(v) about \(tags[0])", hashtags: tags, sound: sound, source: 0, sourceKind: "",
+            blob: "", occurredAt: t))))
+        out.append((.video(v), .processingSucceeded(ProcessingSucceeded(video: v, durationMillis: duration(ofVideo: v), renditions: ["360p", "720p"], sound: sound, occurredAt: t))))
+        out.append((.video(v), .published(VideoPublished(video: v, occurredAt: t))))
         return out
     }
 
@@ -101,8 +106,40 @@ public struct DomainWorkload: Sendable {
     }
 
     /// Appends the catalogue and then sessions until at least `events` session events are written, in batches.
+    /// Returns the number of session events written.
     @discardableResult
     public func write(to journal: Journal, sessionEvents events: Int, batch: Int = 512) async throws -> Int {
+        try await writeHistory(to: journal, sessionEvents: events, batch: batch).events
+    }
+
+    /// The platform as it is at the end of the history `write` left (its last session `after`): `freshVideos`
+    /// new uploads published just now (ids after the catalogue), then `liveSessions` sessions still open (the
+    /// next session numbers, without their end), the shape feed requests meet in production.
+    public func live(after session: UInt64, freshVideos: Int, liveSessions: Int) -> [(StreamID, ReelEvent)] {
+        let t = start.adding(microseconds: Int64(session + 1) * 10_000_000)
+        var out: [(StreamID, ReelEvent)] = []
+        for v in UInt64(videos) + 1..<UInt64(videos + freshVideos + 1) { out += video(v, at: t) }
+        for s in session + 1..<session + 1 + UInt64(liveSessions) {
+            out += self.session(s).filter { if case .sessionEnded = $0.1 { return false } else { return true } }
+        }
+        return out
+    }
+
+    /// Appends `events` as the generator's events (one write per event, in batches).
+    public func append(_ events: [(StreamID, ReelEvent)], to journal: Journal, batch: Int = 512) async throws {
+        var pending: [StreamWrite] = []
+        for (stream, e) in events {
+            pending.append(StreamWrite(stream: stream, events: [e.newEvent(metadata: EventMetadata())]))
+            if pending.count >= batch {
+                try await journal.append(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        if !pending.isEmpty { try await journal.append(pending) }
+    }
+
+    /// `write`, also returning the last session number written.
+    public func writeHistory(to journal: Journal, sessionEvents events: Int, batch: Int = 512) async throws -> (events: Int, lastSession: UInt64) {
         var pending: [StreamWrite] = []
         var written = 0
         func flush() async throws {
@@ -124,6 +161,6 @@ public struct DomainWorkload: Sendable {
             s += 1
         }
         try await flush()
-        return written
+        return (written, s - 1)
     }
 }

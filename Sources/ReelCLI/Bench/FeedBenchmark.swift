@@ -15,8 +15,10 @@ struct FeedBench: AsyncParsableCommand {
         discussion: """
             Writes the shared domain workload (--videos published videos, --users viewers, --session-events of
             viewing history) to a scratch journal, folds the views and the recommender model from it, then serves
-            --requests For You pages of 10 items from --clients concurrent tasks for viewers with history. It times
-            choosing a page (sources, coarse scorer, ranker, re-rank, under the model's and the views' locks); the
+            --requests For You pages of 10 items from --clients concurrent tasks. Then, as on a running platform,
+            --fresh-videos new uploads are published and --live-sessions sessions are under way (the workload's
+            next sessions, not yet ended); requests come from those live sessions. It times choosing a page
+            (sources, coarse scorer, ranker, re-rank, under the model's and the views' shared locks); the
             FeedServed append is measured by `reel bench http`.
             """)
     @Flag(help: "Print one JSON object.") var json = false
@@ -24,6 +26,8 @@ struct FeedBench: AsyncParsableCommand {
     @Option(help: "Registered viewers.") var users = 100_000
     @Option(help: "Creators.") var creators = 10_000
     @Option(help: "Viewing-history events.") var sessionEvents = 2_000_000
+    @Option(help: "Videos published in the last hour (new, few plays: the exploration pool).") var freshVideos = 2_000
+    @Option(help: "Sessions under way when the requests arrive (requests come from them).") var liveSessions = 300
     @Option(help: "Feed requests timed.") var requests = 5_000
     @Option(help: "Concurrent clients.") var clients = 8
     @Option(help: "Scratch directory (default: a new one under /tmp).") var scratch: String?
@@ -35,7 +39,9 @@ struct FeedBench: AsyncParsableCommand {
         defer { journal.close() }
         let t0 = monotonicSeconds()
         let workload = DomainWorkload(users: users, creators: creators, videos: videos)
-        try await workload.write(to: journal, sessionEvents: sessionEvents, batch: 1024)
+        let (_, lastSession) = try await workload.writeHistory(to: journal, sessionEvents: sessionEvents, batch: 1024)
+        let live = workload.live(after: lastSession, freshVideos: freshVideos, liveSessions: liveSessions)
+        try await workload.append(live, to: journal, batch: 1024)
         log(String(format: "workload: %d events written (%.1f s)", journal.nextPosition, monotonicSeconds() - t0))
 
         let views = ProjectionRunner(journal: journal, projection: try ViewStore(path: nil))
@@ -48,10 +54,14 @@ struct FeedBench: AsyncParsableCommand {
         let (viewSeconds, modelSeconds) = try await (foldedViews, foldedModel)
         log(String(format: "folded: views %.1f s, model %.1f s (index %d vectors)", viewSeconds, modelSeconds, model.read { $0.model.index.liveCount }))
 
-        // Viewers with history, in a fixed order.
-        let viewers = model.read { $0.model.users.keys.sorted() }
-        guard !viewers.isEmpty else { throw ValidationError("the workload left no viewer with history") }
-        let at = Timestamp(microseconds: workload.start.microseconds + Int64(sessionEvents / 30) * 10_000_000)
+        // The live sessions and their viewers, in a fixed order; requests arrive just after the last event.
+        let sessions: [(session: UInt64, viewer: UInt64, region: String)] = live.compactMap {
+            if case .sessionStarted(let e) = $0.1 { return (e.session, e.viewer, e.region) } else { return nil }
+        }
+        guard !sessions.isEmpty else { throw ValidationError("--live-sessions must be at least 1") }
+        let lastEvent = live.last.map { $0.1.occurredAt } ?? workload.start
+        let at = lastEvent.adding(microseconds: 3_000_000)
+        let viewers = Set(sessions.map(\.viewer))
         let shared = FeedBenchShared()
         let requests = self.requests
         let started = monotonicSeconds()
@@ -61,12 +71,12 @@ struct FeedBench: AsyncParsableCommand {
                     while true {
                         let i = shared.next.wrappingAdd(1, ordering: .relaxed).oldValue
                         if i >= requests { return }
-                        let viewer = viewers[Int(SplitMix64.mix(0xFEED, UInt64(i)) % UInt64(viewers.count))]
-                        let request = FeedRequest(viewer: viewer, recentlyServed: [], count: 10, at: at, seed: UInt64(i))
+                        let (session, viewer, region) = sessions[Int(SplitMix64.mix(0xFEED, UInt64(i)) % UInt64(sessions.count))]
+                        let request = FeedRequest(viewer: viewer, sessionID: session, recentlyServed: [], count: 10, at: at, seed: UInt64(i))
                         let t = monotonicSeconds()
                         var trace = FeedPipeline.Trace()
-                        let page = model.read { m in
-                            views.read { v in FeedPipeline.select(model: m.model, views: v, request: request, session: 0, region: "US", trace: &trace) }
+                        let page = model.readShared { m in
+                            views.readShared { v in FeedPipeline.select(model: m.model, views: v, request: request, session: session, region: region, trace: &trace) }
                         }
                         let elapsed = monotonicSeconds() - t
                         guard page?.count == 10 else { throw ValidationError("request \(i) served \(page?.count ?? 0) items") }
@@ -87,7 +97,7 @@ struct FeedBench: AsyncParsableCommand {
         let sources = perSource.keys.sorted().map { String(format: "\"%@\": %.1f", $0, perSource[$0]! / n) }.joined(separator: ", ")
         let mean = { (f: (FeedPipeline.Trace) -> Int) in all.reduce(0.0) { $0 + Double(f($1)) } / n }
         let fields: [(String, String)] = [
-            ("videos", "\(videos)"), ("users", "\(users)"), ("viewersWithHistory", "\(viewers.count)"), ("requests", "\(requests)"),
+            ("videos", "\(videos)"), ("users", "\(users)"), ("freshVideos", "\(freshVideos)"), ("liveSessions", "\(sessions.count)"), ("viewers", "\(viewers.count)"), ("requests", "\(requests)"),
             ("clients", "\(clients)"), ("p50Millis", String(format: "%.3f", quantile(ms, 0.5))), ("p99Millis", String(format: "%.3f", quantile(ms, 0.99))),
             ("feedsPerSecond", String(format: "%.0f", Double(requests) / seconds)), ("candidatesPerSource", "{\(sources)}"),
             ("sourcesUsed", String(format: "%.2f", all.reduce(0.0) { $0 + Double($1.candidatesPerSource.values.filter { $0 > 0 }.count) } / n)),

@@ -1,5 +1,6 @@
 import Foundation
 import ReelDomain
+import Synchronization
 
 /// A hierarchical navigable small-world graph (Malkov & Yashunin 2018) over squared Euclidean distance, in Swift
 /// with SIMD kernels. Vectors the recommender stores are unit length, so this ranks by cosine too.
@@ -9,7 +10,8 @@ import ReelDomain
 /// the code, so two processes that insert the same labels and vectors in the same order build byte-identical
 /// graphs (`serialized()` compares them).
 ///
-/// Not thread-safe: one owner calls it at a time (the recommender's projection lock).
+/// Concurrency: `insert` and `remove` need the index to themselves (the recommender's projection holds its
+/// write lock); any number of `search` calls may run at once between them, each with scratch from a pool.
 public final class HNSWIndex: @unchecked Sendable {
     public struct Parameters: Sendable, Hashable {
         /// Links per node on the upper levels; twice that on level 0.
@@ -51,12 +53,10 @@ public final class HNSWIndex: @unchecked Sendable {
     var entryPoint: Int32 = -1
     var maxLevel = -1
 
-    // Scratch reused by every search (the index is single-owner).
-    var visited: [UInt32] = []
-    var visitEpoch: UInt32 = 0
-    var candidates = DistanceHeap(capacity: 256)
-    var results = DistanceHeap(capacity: 256)
-    var query: UnsafeMutablePointer<Float>
+    /// Scratch for inserts (which run alone).
+    let buildScratch: SearchScratch
+    /// Scratch for searches, one per concurrent search, reused.
+    let searchScratch = Mutex<[SearchScratch]>([])
 
     public init(dimension: Int, parameters: Parameters = Parameters(), initialCapacity: Int = 1024) {
         precondition(dimension > 0 && parameters.m >= 2)
@@ -68,8 +68,7 @@ public final class HNSWIndex: @unchecked Sendable {
         vectors = .allocate(capacity: 0)
         links0 = .allocate(capacity: 0)
         upperPool = .allocate(capacity: 0)
-        query = .allocate(capacity: rowFloats)
-        query.initialize(repeating: 0, count: rowFloats)
+        buildScratch = SearchScratch(rowFloats: rowFloats)
         reserve(initialCapacity)
     }
 
@@ -77,9 +76,6 @@ public final class HNSWIndex: @unchecked Sendable {
         vectors.deallocate()
         links0.deallocate()
         upperPool.deallocate()
-        query.deallocate()
-        candidates.deallocate()
-        results.deallocate()
     }
 
     /// Live (not removed) vectors.
@@ -96,6 +92,12 @@ public final class HNSWIndex: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: vectors + Int(n) * rowFloats, count: dimension))
     }
 
+    /// Runs `body` on the stored (padded) vector of a label without copying it; nil when absent.
+    public func withVector<T>(of label: UInt64, _ body: (UnsafePointer<Float>) -> T) -> T? {
+        guard let n = nodeOfLabel[label] else { return nil }
+        return body(vectorPointer(n))
+    }
+
     public func reserve(_ wanted: Int) {
         guard wanted > capacity else { return }
         let newCapacity = max(wanted, capacity * 2)
@@ -107,7 +109,6 @@ public final class HNSWIndex: @unchecked Sendable {
         l.moveInitialize(from: links0, count: count * (m0 + 1))
         links0.deallocate()
         links0 = l
-        visited.append(contentsOf: repeatElement(0, count: newCapacity - visited.count))
         capacity = newCapacity
     }
 
@@ -169,6 +170,7 @@ public final class HNSWIndex: @unchecked Sendable {
         nodeOfLabel[label] = node
         count += 1
 
+        buildScratch.ensureVisited(capacity)
         guard entryPoint >= 0 else {
             entryPoint = Int32(node)
             maxLevel = nodeLevel
@@ -180,7 +182,7 @@ public final class HNSWIndex: @unchecked Sendable {
             for l in stride(from: maxLevel, to: nodeLevel, by: -1) { greedy(v, &ep, &epDistance, level: l) }
         }
         for l in stride(from: min(nodeLevel, maxLevel), through: 0, by: -1) {
-            let found = searchLayer(v, entry: ep, entryDistance: epDistance, ef: parameters.efConstruction, level: l, accept: nil)
+            let found = searchLayer(v, entry: ep, entryDistance: epDistance, ef: parameters.efConstruction, level: l, scratch: buildScratch, accept: nil)
             let chosen = selectNeighbours(found, max: parameters.m)
             let own = links(node, level: l)
             own[0] = UInt32(chosen.count)
@@ -209,15 +211,19 @@ public final class HNSWIndex: @unchecked Sendable {
     public func search(_ query: [Float], k: Int, ef: Int, accept: ((UInt64) -> Bool)? = nil) -> [(label: UInt64, distance: Float)] {
         precondition(query.count == dimension, "query has \(query.count) dimensions, the index \(dimension)")
         guard entryPoint >= 0, k > 0 else { return [] }
-        query.withUnsafeBufferPointer { self.query.update(from: $0.baseAddress!, count: dimension) }
+        let scratch = searchScratch.withLock { $0.popLast() } ?? SearchScratch(rowFloats: rowFloats)
+        defer { searchScratch.withLock { $0.append(scratch) } }
+        scratch.ensureVisited(capacity)
+        let q = scratch.query
+        query.withUnsafeBufferPointer { q.update(from: $0.baseAddress!, count: dimension) }
         var ep = UInt32(entryPoint)
-        var epDistance = distance(self.query, ep)
-        if maxLevel > 0 { for l in stride(from: maxLevel, to: 0, by: -1) { greedy(self.query, &ep, &epDistance, level: l) } }
+        var epDistance = distance(q, ep)
+        if maxLevel > 0 { for l in stride(from: maxLevel, to: 0, by: -1) { greedy(q, &ep, &epDistance, level: l) } }
         let found: [(Float, UInt32)]
         if accept == nil && removedCount == 0 {
-            found = searchLayer(self.query, entry: ep, entryDistance: epDistance, ef: max(ef, k), level: 0, accept: nil)
+            found = searchLayer(q, entry: ep, entryDistance: epDistance, ef: max(ef, k), level: 0, scratch: scratch, accept: nil)
         } else {
-            found = searchLayer(self.query, entry: ep, entryDistance: epDistance, ef: max(ef, k), level: 0) { node in
+            found = searchLayer(q, entry: ep, entryDistance: epDistance, ef: max(ef, k), level: 0, scratch: scratch) { node in
                 !self.removed[Int(node)] && (accept?(self.labels[Int(node)]) ?? true)
             }
         }
@@ -249,51 +255,52 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// The best `ef` nodes found from `entry` at `level`, nearest first. Only nodes `accept` admits enter the
     /// results; every node may be walked through.
-    func searchLayer(_ q: UnsafePointer<Float>, entry: UInt32, entryDistance: Float, ef: Int, level: Int, accept: ((UInt32) -> Bool)?)
-        -> [(Float, UInt32)]
-    {
-        visitEpoch &+= 1
-        if visitEpoch == 0 {
-            for i in visited.indices { visited[i] = 0 }
-            visitEpoch = 1
+    func searchLayer(
+        _ q: UnsafePointer<Float>, entry: UInt32, entryDistance: Float, ef: Int, level: Int, scratch: SearchScratch, accept: ((UInt32) -> Bool)?
+    ) -> [(Float, UInt32)] {
+        let epoch = scratch.nextEpoch()
+        let seen = scratch.visited
+        var candidates = scratch.candidates
+        var results = scratch.results
+        defer {
+            // The heaps may have grown (reallocated): hand the buffers back.
+            scratch.candidates = candidates
+            scratch.results = results
         }
-        let epoch = visitEpoch
         candidates.removeAll()
         results.removeAll()
-        return visited.withUnsafeMutableBufferPointer { seen -> [(Float, UInt32)] in
-            seen[Int(entry)] = epoch
-            candidates.push(-entryDistance, entry)
-            if accept?(entry) ?? true { results.push(entryDistance, entry) }
-            var bound = results.isEmpty ? Float.infinity : entryDistance
-            while !candidates.isEmpty {
-                let (negative, current) = candidates.top
-                if -negative > bound && results.count >= ef { break }
-                candidates.pop()
-                let l = links(current, level: level)
-                let n = Int(l[0])
-                for i in 0..<n {
-                    let c = l[i &+ 1]
-                    if seen[Int(c)] == epoch { continue }
-                    seen[Int(c)] = epoch
-                    let d = distance(q, c)
-                    if results.count < ef || d < bound {
-                        candidates.push(-d, c)
-                        if accept?(c) ?? true {
-                            results.push(d, c)
-                            if results.count > ef { results.pop() }
-                            bound = results.top.0
-                        }
+        seen[Int(entry)] = epoch
+        candidates.push(-entryDistance, entry)
+        if accept?(entry) ?? true { results.push(entryDistance, entry) }
+        var bound = results.isEmpty ? Float.infinity : entryDistance
+        while !candidates.isEmpty {
+            let (negative, current) = candidates.top
+            if -negative > bound && results.count >= ef { break }
+            candidates.pop()
+            let l = links(current, level: level)
+            let n = Int(l[0])
+            for i in 0..<n {
+                let c = l[i &+ 1]
+                if seen[Int(c)] == epoch { continue }
+                seen[Int(c)] = epoch
+                let d = distance(q, c)
+                if results.count < ef || d < bound {
+                    candidates.push(-d, c)
+                    if accept?(c) ?? true {
+                        results.push(d, c)
+                        if results.count > ef { results.pop() }
+                        bound = results.top.0
                     }
                 }
             }
-            var out = [(Float, UInt32)](repeating: (0, 0), count: results.count)
-            var i = results.count - 1
-            while !results.isEmpty {
-                out[i] = results.pop()
-                i -= 1
-            }
-            return out
         }
+        var out = [(Float, UInt32)](repeating: (0, 0), count: results.count)
+        var i = results.count - 1
+        while !results.isEmpty {
+            out[i] = results.pop()
+            i -= 1
+        }
+        return out
     }
 
     /// The paper's heuristic (algorithm 4): take candidates nearest first, keeping one only if it is nearer to
@@ -337,6 +344,52 @@ public final class HNSWIndex: @unchecked Sendable {
         again[0] = UInt32(chosen.count)
         for (i, c) in chosen.enumerated() { again[i + 1] = c.1 }
         for i in chosen.count..<capacity { again[i + 1] = 0 }
+    }
+}
+
+/// One search's working memory: visited marks (an epoch per node, so clearing is a counter bump), the two
+/// heaps and the padded query. Owned by one search at a time.
+final class SearchScratch: @unchecked Sendable {
+    private(set) var visited: UnsafeMutablePointer<UInt32>
+    private var visitedCount = 0
+    private var epoch: UInt32 = 0
+    var candidates = DistanceHeap(capacity: 256)
+    var results = DistanceHeap(capacity: 256)
+    let query: UnsafeMutablePointer<Float>
+
+    init(rowFloats: Int) {
+        visited = .allocate(capacity: 0)
+        query = .allocate(capacity: rowFloats)
+        query.initialize(repeating: 0, count: rowFloats)
+    }
+
+    deinit {
+        visited.deallocate()
+        query.deallocate()
+        candidates.deallocate()
+        results.deallocate()
+    }
+
+    /// Makes room for marks of `nodes` nodes (new slots unvisited).
+    func ensureVisited(_ nodes: Int) {
+        guard nodes > visitedCount else { return }
+        let grown = max(nodes, visitedCount * 2)
+        let v = UnsafeMutablePointer<UInt32>.allocate(capacity: grown)
+        v.moveInitialize(from: visited, count: visitedCount)
+        (v + visitedCount).initialize(repeating: 0, count: grown - visitedCount)
+        visited.deallocate()
+        visited = v
+        visitedCount = grown
+    }
+
+    /// A fresh epoch: every node reads as unvisited (marks are cleared only when the counter wraps).
+    func nextEpoch() -> UInt32 {
+        epoch &+= 1
+        if epoch == 0 {
+            visited.update(repeating: 0, count: visitedCount)
+            epoch = 1
+        }
+        return epoch
     }
 }
 

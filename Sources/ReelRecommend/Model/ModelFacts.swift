@@ -18,9 +18,16 @@ public struct VideoFacts: Sendable, Hashable {
     public var shares: UInt32 = 0
     public var follows: UInt32 = 0
     public var watchFractionSum: Float = 0
+    /// Sum over learned impressions of (watched fraction − what the watch head predicted before it): how much
+    /// better than expected for those viewers it did. Unlike raw rates, free of who it happened to be shown
+    /// to, so exploration can compare new videos shown to different audiences.
+    public var liftSum: Float = 0
+    public var lifted: UInt32 = 0
     /// Sum of engaging viewers' unit vectors, weighted by how strongly they engaged (collaborative part).
     public var collaborative: [Float] = []
     public var collaborativeWeight: Float = 0
+
+    public init() {}
 
     /// Smoothed completion rate under a Beta(1, 2) prior.
     public var completionRate: Double { (Double(min(completions, plays)) + 1) / (Double(plays) + 3) }

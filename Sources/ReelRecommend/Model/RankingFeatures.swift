@@ -25,21 +25,35 @@ public enum RankingFeatures {
         public var followed: Bool
     }
 
+    /// A viewer's vectors at one moment, unit length (empty when nothing is known): a page computes them once.
+    public struct ViewerVectors: Sendable {
+        public let longTerm: [Float]
+        public let session: [Float]
+        public init(longTerm: [Float], session: [Float]) {
+            self.longTerm = Self.unit(longTerm)
+            self.session = Self.unit(session)
+        }
+        static func unit(_ v: [Float]) -> [Float] {
+            guard Embedding.norm(v) > 0 else { return [] }
+            var u = v
+            Embedding.normalise(&u)
+            return u
+        }
+    }
+
     public static func affinity(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts: VideoFacts, at now: Int64)
         -> Affinity
     {
         affinity(
-            model: model, video: video, facts: facts, longTerm: model.longTerm(of: viewer, at: now), session: model.sessionVector(of: session, at: now),
+            model: model, video: video, facts: facts,
+            viewer: ViewerVectors(longTerm: model.longTerm(of: viewer, at: now), session: model.sessionVector(of: session, at: now)),
             following: model.users[viewer]?.following)
     }
 
-    /// The same, with the viewer's vectors already decayed to now (a feed computes them once per page).
-    public static func affinity(model: RecommenderModel, video: UInt64, facts: VideoFacts, longTerm: [Float], session: [Float], following: IDList?)
-        -> Affinity
-    {
-        let v = model.vector(of: video) ?? []
-        return Affinity(
-            longTerm: Embedding.cosine(longTerm, v), session: Embedding.cosine(session, v), followed: following?.contains(facts.creator) ?? false)
+    /// The same, with the viewer's vectors already decayed to now and normalised.
+    public static func affinity(model: RecommenderModel, video: UInt64, facts: VideoFacts, viewer: ViewerVectors, following: IDList?) -> Affinity {
+        let (l, s) = model.cosines(of: video, facts: facts, viewer)
+        return Affinity(longTerm: l, session: s, followed: following?.contains(facts.creator) ?? false)
     }
 
     public static func hashed(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts f: VideoFacts, at now: Int64)

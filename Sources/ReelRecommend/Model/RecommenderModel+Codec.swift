@@ -5,7 +5,7 @@ import ReelViews
 /// by bit pattern), so equal models give equal bytes and a digest compares two processes.
 extension RecommenderModel {
     static let magic: UInt32 = 0x4C44_4D52  // "RMDL"
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
 
     public func serialized() -> [UInt8] {
         var w = ByteWriter(capacity: 1 << 20)
@@ -25,6 +25,8 @@ extension RecommenderModel {
             w.writeByte(f.live ? 1 : 0)
             for c in [f.impressions, f.plays, f.completions, f.likes, f.shares, f.follows] { w.writeUInt32(c) }
             w.writeUInt32(f.watchFractionSum.bitPattern)
+            w.writeUInt32(f.liftSum.bitPattern)
+            w.writeUInt32(f.lifted)
             w.writeFloats(f.collaborative)
             w.writeUInt32(f.collaborativeWeight.bitPattern)
         }
@@ -117,6 +119,8 @@ extension RecommenderModel {
             f.shares = try r.u32()
             f.follows = try r.u32()
             f.watchFractionSum = try r.f32()
+            f.liftSum = try r.f32()
+            f.lifted = try r.u32()
             f.collaborative = try r.floats()
             f.collaborativeWeight = try r.f32()
             m.videos[k] = f

@@ -63,6 +63,36 @@ public final class RecommenderModel {
         return v
     }
 
+    /// Cosines of the viewer's (unit) vectors with `vector(of:)`, without building it: content · q plus the
+    /// collaborative pull's share, over the combined vector's length. The one place affinities come from, in
+    /// the fold (training) and in the feed (serving), so both see the same bits.
+    func cosines(of video: UInt64, facts: VideoFacts, _ q: RankingFeatures.ViewerVectors) -> (longTerm: Float, session: Float) {
+        guard !q.longTerm.isEmpty || !q.session.isEmpty else { return (0, 0) }
+        let d = Embedding.dimension
+        return index.withVector(of: video) { c -> (longTerm: Float, session: Float) in
+            func dot(_ a: [Float], _ b: UnsafePointer<Float>) -> Float {
+                a.isEmpty ? 0 : a.withUnsafeBufferPointer { VectorKernels.dot($0.baseAddress!, b, paddedDim: d) }
+            }
+            var l = dot(q.longTerm, c)
+            var s = dot(q.session, c)
+            var length2 = VectorKernels.dot(c, c, paddedDim: d)
+            if facts.collaborativeWeight > 0, facts.collaborative.count == d {
+                facts.collaborative.withUnsafeBufferPointer { collab in
+                    let p = collab.baseAddress!
+                    let cc = VectorKernels.dot(p, p, paddedDim: d)
+                    guard cc > 0 else { return }
+                    let k = min(1, facts.collaborativeWeight / 10) / cc.squareRoot()
+                    l += k * dot(q.longTerm, p)
+                    s += k * dot(q.session, p)
+                    length2 += 2 * k * VectorKernels.dot(c, p, paddedDim: d) + k * k * cc
+                }
+            }
+            guard length2 > 0 else { return (0, 0) }
+            let length = length2.squareRoot()
+            return (l / length, s / length)
+        } ?? (0, 0)
+    }
+
     /// A viewer's long-term vector decayed to `now` (not normalised: its length says how much is known).
     public func longTerm(of user: UInt64, at now: Int64) -> [Float] {
         guard let u = users[user], !u.longTerm.isEmpty else { return [] }
@@ -258,6 +288,11 @@ public final class RecommenderModel {
         for t in heads.indices {
             let prediction = heads[t].learn(p.features, label: labels[t], margin: Double(p.margin))
             validation[t].record(prediction: prediction, label: labels[t])
+            if t == Self.watchTask, var f = videos[p.video] {
+                f.liftSum += Float(labels[t] - prediction)
+                f.lifted &+= 1
+                videos[p.video] = f
+            }
         }
     }
 
