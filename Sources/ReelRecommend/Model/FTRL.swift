@@ -18,12 +18,21 @@ public struct FTRL: Sendable {
     public let parameters: Parameters
     var z: [Float]
     var n: [Float]
+    /// `weight(i)` for every slot, refreshed whenever a slot's z or n changes: serving sums lookups instead of
+    /// recomputing a square root and a division per feature (same bits: the same formula on the same inputs).
+    private var w: [Double]
 
     public init(bits: Int = 18, parameters: Parameters = Parameters()) {
         self.bits = bits
         self.parameters = parameters
         z = [Float](repeating: 0, count: 1 << bits)
         n = [Float](repeating: 0, count: 1 << bits)
+        w = [Double](repeating: 0, count: 1 << bits)
+    }
+
+    /// Recomputes every cached weight (after z and n were loaded from a file).
+    mutating func refreshWeights() {
+        for i in w.indices { w[i] = weight(i) }
     }
 
     @inline(__always) func slot(_ feature: UInt64) -> Int { Int(truncatingIfNeeded: feature) & ((1 << bits) - 1) }
@@ -39,7 +48,7 @@ public struct FTRL: Sendable {
     /// `margin` (log-odds) the weights learn to correct, as a base margin in boosted trees.
     public func predict(_ features: [UInt64], margin: Double = 0) -> Double {
         var s = margin
-        for f in features { s += weight(slot(f)) }
+        for f in features { s += w[slot(f)] }
         return 1 / (1 + exp(-max(-35, min(35, s))))
     }
 
@@ -54,6 +63,7 @@ public struct FTRL: Sendable {
             let sigma = ((ni + g * g).squareRoot() - ni.squareRoot()) / parameters.alpha
             z[i] = Float(Double(z[i]) + g - sigma * weight(i))
             n[i] = Float(ni + g * g)
+            w[i] = weight(i)
         }
         return p
     }

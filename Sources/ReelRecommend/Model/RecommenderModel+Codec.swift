@@ -174,6 +174,7 @@ extension RecommenderModel {
             h.z = try r.floats()
             h.n = try r.floats()
             guard h.z.count == 1 << bits, h.n.count == 1 << bits else { throw ModelFileError("ranker head \(t) has the wrong number of weights") }
+            h.refreshWeights()
             m.heads[t] = h
             m.validation[t] = ProgressiveValidation(
                 examples: try r.u64(), positives: try r.u64(), logLoss: Double(bitPattern: try r.u64()), baselineLogLoss: Double(bitPattern: try r.u64()),
