@@ -137,7 +137,8 @@ public enum FeedPipeline {
         pool.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
         let exploreStart = candidates.count
         add(pool.prefix(settings.explore).map(\.1), "explore")
-        for i in exploreStart..<candidates.count { candidates[i].quality = pool.first { $0.1 == candidates[i].video }?.0 ?? 0 }
+        let drawn = [UInt64: Double](pool.prefix(settings.explore).map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a })
+        for i in exploreStart..<candidates.count { candidates[i].quality = drawn[candidates[i].video] ?? 0 }
         let wanted = r.count * 8
         if candidates.count < wanted {
             // Cold start with nothing trending, or a viewer who has seen what the sources offer: the newest
@@ -172,9 +173,8 @@ public enum FeedPipeline {
         func rank(_ c: inout Candidate) {
             let features = RankingFeatures.hashed(viewer: r.viewer, video: c.video, facts: c.facts, affinity: c.affinity, at: now)
             c.predictions = model.heads.map { $0.predict(features, margin: RankingFeatures.margin(c.affinity)) }
-            let seconds = Double(max(c.facts.durationMillis, 1000)) / 1000
-            c.score = c.predictions[RecommenderModel.watchTask] * seconds + zip(c.predictions, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
-            if c.source == "explore" { c.score += c.quality * seconds }
+            c.score = worth(c.predictions, durationMillis: c.facts.durationMillis, settings)
+            if c.source == "explore" { c.score += c.quality * Double(max(c.facts.durationMillis, 1000)) / 1000 }
         }
         for i in ranked.indices { rank(&ranked[i]) }
         for i in exploring.indices { rank(&exploring[i]) }
@@ -226,8 +226,12 @@ public enum FeedPipeline {
         let a = RankingFeatures.affinity(model: model, viewer: viewer, session: session, video: video, facts: f, at: now)
         let features = RankingFeatures.hashed(viewer: viewer, video: video, facts: f, affinity: a, at: now)
         let margin = RankingFeatures.margin(a)
-        let p = model.heads.map { $0.predict(features, margin: margin) }
-        return p[RecommenderModel.watchTask] * Double(max(f.durationMillis, 1000)) / 1000 + zip(p, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
+        return worth(model.heads.map { $0.predict(features, margin: margin) }, durationMillis: f.durationMillis, settings)
+    }
+
+    /// What the ranker orders by: predicted watch seconds plus the configured worth of the other tasks.
+    static func worth(_ p: [Double], durationMillis: UInt64, _ settings: Settings) -> Double {
+        p[RecommenderModel.watchTask] * Double(max(durationMillis, 1000)) / 1000 + zip(p, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
     /// Spread of one impression's lift (watched fraction minus prediction), and the pseudo-impressions of
