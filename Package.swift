@@ -55,10 +55,12 @@ let package = Package(
         ),
         .target(name: "ReelWorkloads", dependencies: ["ReelDomain", "ReelJournal", "Reel"]),
         .target(name: "ReelTesting", dependencies: ["ReelJournal"]),
+        /// A prefetch hint for the ANN search (Swift has no intrinsic for it).
+        .target(name: "CReelPrefetch"),
         /// The recommender: candidate scoring and re-ranking over the views.
         .target(
             name: "ReelRecommend",
-            dependencies: ["ReelDomain", "ReelJournal", "ReelRuntime", "ReelViews", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ReelDomain", "ReelJournal", "ReelRuntime", "ReelViews", "CReelPrefetch", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Reel",

@@ -65,15 +65,17 @@ public enum FeedPipeline {
         let excluded = Set(r.recentlyServed)
         let now = r.at.milliseconds
         func overran() -> Bool { deadline.map { ContinuousClock.now > $0 } ?? false }
-        func eligible(_ id: UInt64) -> Bool {
-            guard let f = model.videos[id], f.live, !excluded.contains(id), !(seen?.contains(id) ?? false) else { return false }
-            return !(blocked?.contains(f.creator) ?? false)
+        // What the viewer may be shown: published, not just served, not seen, not from a blocked creator.
+        func eligibleFacts(_ id: UInt64) -> VideoFacts? {
+            guard let f = model.videos[id], f.live, excluded.isEmpty || !excluded.contains(id), !(seen?.contains(id) ?? false) else { return nil }
+            return (blocked?.contains(f.creator) ?? false) ? nil : f
         }
+        func eligible(_ id: UInt64) -> Bool { eligibleFacts(id) != nil }
         // The ANN filter runs for every node the search reaches: the index holds only live videos, so it looks
         // the video up only when the viewer blocks someone.
         let anyBlocked = !(blocked?.ids.isEmpty ?? true)
         func searchable(_ id: UInt64) -> Bool {
-            if excluded.contains(id) || (seen?.contains(id) ?? false) { return false }
+            if (!excluded.isEmpty && excluded.contains(id)) || (seen?.contains(id) ?? false) { return false }
             return !anyBlocked || eligible(id)
         }
 
@@ -84,9 +86,9 @@ public enum FeedPipeline {
             var n = 0
             for id in ids {
                 if n >= limit { break }
-                guard !taken.contains(id), eligible(id) else { continue }
+                guard !taken.contains(id), let facts = eligibleFacts(id) else { continue }
                 taken.insert(id)
-                candidates.append(Candidate(video: id, source: source, facts: model.videos[id]!))
+                candidates.append(Candidate(video: id, source: source, facts: facts))
                 n += 1
             }
             trace.candidatesPerSource[source, default: 0] += n
@@ -148,21 +150,23 @@ public enum FeedPipeline {
         trace.candidates = candidates.count
         if overran() { return nil }
 
-        // 2. Coarse: affinities and a smoothed completion rate; keep the best `coarseKeep`.
+        // 2. Coarse: affinities and a smoothed completion rate; keep the best `coarseKeep`. Later stages
+        //    refer to candidates by position: a candidate carries the video's facts (three arrays), and
+        //    copying it through filters and sorts was a tenth of a page in retain/release.
         let vectors = RankingFeatures.ViewerVectors(longTerm: longTerm, session: session)
+        var exploring: [Int] = []
+        var ranked: [Int] = []
         for i in candidates.indices {
-            let c = candidates[i]
-            let a = RankingFeatures.affinity(model: model, video: c.video, facts: c.facts, viewer: vectors, following: user?.following)
+            let a = RankingFeatures.affinity(model: model, video: candidates[i].video, facts: candidates[i].facts, viewer: vectors, following: user?.following)
             candidates[i].affinity = a
             // A crude expected watch time: affinity × the video's mean watched fraction × its length.
             let affinity = max(0.1, 0.5 + Double(a.longTerm) + 1.5 * Double(a.session) + (a.followed ? 0.3 : 0))
-            let meanFraction = (Double(c.facts.watchFractionSum) + 0.4) / (Double(c.facts.plays) + 1)
-            candidates[i].coarse = affinity * meanFraction * Double(max(c.facts.durationMillis, 1000)) / 1000
+            let meanFraction = (Double(candidates[i].facts.watchFractionSum) + 0.4) / (Double(candidates[i].facts.plays) + 1)
+            candidates[i].coarse = affinity * meanFraction * Double(max(candidates[i].facts.durationMillis, 1000)) / 1000
+            if candidates[i].source == "explore" { exploring.append(i) } else { ranked.append(i) }
         }
         trace.coarseScored = candidates.count
-        var exploring = candidates.filter { $0.source == "explore" }
-        var ranked = candidates.filter { $0.source != "explore" }
-        ranked.sort { $0.coarse != $1.coarse ? $0.coarse > $1.coarse : $0.video < $1.video }
+        ranked.sort { candidates[$0].coarse != candidates[$1].coarse ? candidates[$0].coarse > candidates[$1].coarse : candidates[$0].video < candidates[$1].video }
         if ranked.count > settings.coarseKeep { ranked.removeLast(ranked.count - settings.coarseKeep) }
         if overran() { return nil }
 
@@ -176,36 +180,41 @@ public enum FeedPipeline {
             c.score = worth(c.predictions, durationMillis: c.facts.durationMillis, settings)
             if c.source == "explore" { c.score += c.quality * Double(max(c.facts.durationMillis, 1000)) / 1000 }
         }
-        for i in ranked.indices { rank(&ranked[i]) }
-        for i in exploring.indices { rank(&exploring[i]) }
+        for i in ranked { rank(&candidates[i]) }
+        for i in exploring { rank(&candidates[i]) }
         trace.ranked = ranked.count + exploring.count
-        ranked.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
-        exploring.sort { $0.score != $1.score ? $0.score > $1.score : $0.video < $1.video }
+        func byScore(_ a: Int, _ b: Int) -> Bool {
+            candidates[a].score != candidates[b].score ? candidates[a].score > candidates[b].score : candidates[a].video < candidates[b].video
+        }
+        ranked.sort(by: byScore)
+        exploring.sort(by: byScore)
 
         // 4. Re-rank: diversity windows (relaxed if the page cannot fill), exploration slots at every
         //    `exploreEvery`-th place.
         let slots = settings.exploreEvery > 0 ? min(r.count / settings.exploreEvery, exploring.count) : 0
         let explore = exploring.prefix(slots)
-        var page: [Candidate] = []
-        var used = Set(explore.map(\.video))
+        var page: [Int] = []
+        var used = Set(explore.map { candidates[$0].video })
         let mainCount = r.count - explore.count
         for strict in [true, false] where page.count < mainCount {
-            for c in ranked where page.count < mainCount && !used.contains(c.video) {
+            for i in ranked where page.count < mainCount && !used.contains(candidates[i].video) {
                 if strict {
+                    let f = candidates[i].facts
                     let recent = page.suffix(creatorWindow)
-                    if recent.contains(where: { $0.facts.creator == c.facts.creator || ($0.facts.sound == c.facts.sound && c.facts.sound != 0) }) { continue }
-                    if let tag = c.facts.tags.first, page.suffix(tagWindow).contains(where: { $0.facts.tags.first == tag }) { continue }
+                    if recent.contains(where: { candidates[$0].facts.creator == f.creator || (candidates[$0].facts.sound == f.sound && f.sound != 0) }) { continue }
+                    if let tag = f.tags.first, page.suffix(tagWindow).contains(where: { candidates[$0].facts.tags.first == tag }) { continue }
                 }
-                used.insert(c.video)
-                page.append(c)
+                used.insert(candidates[i].video)
+                page.append(i)
             }
         }
         for (k, e) in explore.enumerated() { page.insert(e, at: min(page.count, (k + 1) * settings.exploreEvery - 1)) }
         if page.count < r.count {
             // Too few ranked candidates: fill from exploration.
-            for e in exploring where page.count < r.count && !page.contains(where: { $0.video == e.video }) { page.append(e) }
+            for e in exploring where page.count < r.count && !page.contains(e) { page.append(e) }
         }
-        return page.map { c in
+        return page.map { i in
+            let c = candidates[i]
             var features = [
                 NamedValue("longTerm", c.affinity.longTerm), NamedValue("session", c.affinity.session),
                 NamedValue("followed", c.affinity.followed ? 1 : 0), NamedValue("plays", Float(c.facts.plays)),
