@@ -284,3 +284,34 @@ extension VectorIndexTests {
         #expect(RecommenderStore(path: path).nextPosition == 0)
     }
 }
+
+extension VectorIndexTests {
+    /// The graph a fixed input builds is pinned: a change to the search loop or the kernels that alters a single
+    /// distance bit or a tie (and so every index and recommendation rebuilt from an old journal) fails here.
+    /// Update the constant only for a deliberate change of the index's bits, and say so in the journal format.
+    @Test func graphOfAFixedInputIsGolden() {
+        let set = SyntheticVectors.clustered(count: 3_000, dimension: 64, latent: 8, clusters: 30, seed: 21)
+        let index = Self.build(set, m: 16)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in index.serialized() { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        #expect(hash == Self.goldenGraphHash, "graph hash \(String(hash, radix: 16))")
+    }
+    static let goldenGraphHash: UInt64 = 0x36d1_e653_dac6_cf2e
+
+    /// Visited marks are one byte, cleared when the epoch wraps (every 255 searches): the same query asked
+    /// across several wraps gets the same answer each time.
+    @Test func visitedMarksSurviveEpochWraps() {
+        let set = SyntheticVectors.clustered(count: 2_000, dimension: 32, latent: 8, clusters: 20, seed: 9)
+        let index = Self.build(set)
+        let q = Array(set.row(5))
+        let first = index.search(q, k: 10, ef: 40).map(\.label)
+        #expect(first.count == 10)
+        for round in 1..<700 {
+            let again = index.search(q, k: 10, ef: 40).map(\.label)
+            if again != first {
+                Issue.record("search \(round) answered \(again), the first \(first)")
+                break
+            }
+        }
+    }
+}
