@@ -39,6 +39,7 @@ public struct Simulator {
         var everShown = [Bool](repeating: false, count: videos.count)
         var watchMillis = 0.0, fractionSum = 0.0, impressionsTotal = 0
         var adaptation: [Int] = []
+        var diagnostics = SimulationDiagnostics(viewers: world.viewers.count)
 
         for plan in world.sessions {
             while let next = pending.first, world.release[next]! <= plan.start {
@@ -47,6 +48,7 @@ public struct Simulator {
                 try await policy.released(video: next, at: world.release[next]!)
             }
             var time = plan.start
+            let ordinal = diagnostics.sessionStarted(viewer: plan.viewer)
             try await policy.sessionStarted(plan, at: time)
             let viewer = world.viewers[plan.viewer]
             var taste = viewer.taste
@@ -64,6 +66,7 @@ public struct Simulator {
                         let matching = queue.filter { videos[$0].tags.contains(plan.shiftTag) }.count
                         if matching * 2 >= Self.pageSize { adapted = true }
                     }
+                    diagnostics.page(usable: queue.count, asked: Self.pageSize)
                     if queue.isEmpty { break session }
                 }
                 let video = queue.removeFirst()
@@ -89,11 +92,16 @@ public struct Simulator {
                 time += Int64(watched.rounded())
                 if outcome.followed { state.following[plan.viewer].insert(creator) }
                 let mainTag = videos[video].tags.first ?? -1
+                let repeated = recent.contains(where: { $0.creator == creator || ($0.tag == mainTag && mainTag >= 0) })
                 if outcome.skipped { boredom += 1 }
-                if recent.contains(where: { $0.creator == creator || ($0.tag == mainTag && mainTag >= 0) }) { boredom += 0.5 }
+                if repeated { boredom += 0.5 }
+                diagnostics.impression(ordinal: ordinal, fraction: outcome.fraction, watchedMillis: watched, skipped: outcome.skipped, repeated: repeated)
                 recent.append((creator, mainTag))
                 if recent.count > 5 { recent.removeFirst() }
-                if boredom >= Self.boredomLimit || impressions >= Self.maxImpressions { break }
+                if boredom >= Self.boredomLimit || impressions >= Self.maxImpressions {
+                    diagnostics.sessionEnded(bored: boredom >= Self.boredomLimit, atLimit: impressions >= Self.maxImpressions)
+                    break
+                }
             }
             if shifted { adaptation.append(requestsAfterShift) }
             try await policy.sessionEnded(plan, at: time)
@@ -106,6 +114,7 @@ public struct Simulator {
             let meanAll = Double(fresh.map { earlyImpressions[$0] }.reduce(0, +)) / Double(max(1, fresh.count))
             let meanTop = Double(topFresh.map { earlyImpressions[$0] }.reduce(0, +)) / Double(max(1, topFresh.count))
             let reached = fresh.filter { earlyImpressions[$0] >= 50 }.count
+            FileHandle.standardError.write(Data(diagnostics.report(policy: policy.name, viewers: world.viewers.count).utf8))
             FileHandle.standardError.write(Data("[debug] \(policy.name): fresh \(fresh.count) mean first-day impressions \(meanAll), top decile \(topFresh.count) mean \(meanTop); fresh reaching 50: \(reached)\n".utf8))
         }
         var m = PolicyMetrics()

@@ -11,7 +11,7 @@ import ReelViews
 public enum RankingFeatures {
     enum Namespace: UInt64 {
         case bias = 1, video, creator, sound, tag, longTermBucket, sessionBucket, affinityCross, followed, durationBucket,
-            durationAffinity, completionBucket, playsBucket, viewerCreator, likeRateBucket, freshness
+            durationAffinity, completionBucket, playsBucket, viewerCreator, likeRateBucket, freshness, viewerTag
     }
 
     @inline(__always) static func key(_ ns: Namespace, _ value: UInt64) -> UInt64 {
@@ -78,7 +78,10 @@ public enum RankingFeatures {
             key(.freshness, UInt64(min(8, log2(ageHours + 1).rounded(.down)))),
         ]
         if f.sound != 0 { out.append(key(.sound, f.sound)) }
-        for t in f.tags.prefix(6) { out.append(key(.tag, t)) }
+        for t in f.tags.prefix(6) {
+            out.append(key(.tag, t))
+            out.append(key(.viewerTag, SplitMix64.mix(viewer, t)))
+        }
         return out
     }
 
