@@ -7,9 +7,11 @@ import Foundation
 public struct FTRL: Sendable {
     public struct Parameters: Sendable, Hashable {
         /// Learning rate. Click models with millions of examples per feature use about 0.05; here the
-        /// per-viewer crosses (viewer × creator, viewer × hashtag) see a handful of examples each, and must move
-        /// within a session or two (simulated side by side: 0.05 → 0.5 gave 1,674 → 1,756 s per session).
-        public var alpha: Double = 0.5
+        /// per-viewer crosses (viewer × creator, viewer × hashtag) see a handful of examples each and must move
+        /// within a session or two. 0.2 is a compromise measured both ways (Docs/Decisions/0013): in the
+        /// simulated world 0.05 / 0.2 / 0.5 gave 1,653 / 1,733 / 1,756 s per session, while offline on random
+        /// exposure the like AUC fell 0.606 / 0.583 / 0.574 (larger steps overfit a few examples).
+        public var alpha: Double = 0.2
         public var beta: Double = 1
         /// L1 strength: a weight stays exactly 0 until its summed gradient exceeds this (sparsity).
         public var l1: Double = 0.1
