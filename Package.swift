@@ -126,6 +126,7 @@ let package = Package(
             dependencies: [
                 "ReelJournal", "ReelRuntime", "ReelDomain", "ReelViews", "ReelWorkloads", "ReelTesting", "ReelRecommend",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(

@@ -138,6 +138,7 @@ public final class ReelEngine: Service, Sendable {
     private func maintain() async {
         var lastMaintenance = ContinuousClock.now
         var lastCompaction: ContinuousClock.Instant?
+        var lastViewRetention = ContinuousClock.now
         let interval = Duration.seconds(configuration.actors.maintenanceIntervalSeconds)
         var lastError: String?
         var lastProgress = ContinuousClock.now
@@ -167,6 +168,10 @@ public final class ReelEngine: Service, Sendable {
                 } catch {
                     logger.warning("journal compaction failed (will retry in 6 hours): \(error)")
                 }
+            }
+            if isReady, ContinuousClock.now - lastViewRetention >= .seconds(3600) {
+                lastViewRetention = .now
+                await thinViewHistory()
             }
             if ContinuousClock.now - lastMaintenance >= interval {
                 lastMaintenance = .now
@@ -238,6 +243,23 @@ public final class ReelEngine: Service, Sendable {
     }
 
     var now: Timestamp { clock.now() }
+
+    /// Thins the views' checkpoint history with age (`SnapshotRetention.standard`), hourly, on a thread of
+    /// its own: merging checkpoints holds the views (folding waits) for as long as it takes.
+    private func thinViewHistory() async {
+        let (runner, now, logger) = (viewRunner, self.now, self.logger)
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                do {
+                    let removed = try runner.read { try $0.applyRetention(now: now) }
+                    if removed > 0 { logger.info("thinned the views' history by \(removed) checkpoints") }
+                } catch {
+                    logger.warning("thinning the views' history failed (will retry in an hour): \(error)")
+                }
+                c.resume()
+            }
+        }
+    }
 
     /// Compacts served feeds recorded more than `days` ago into summaries (see
     /// ``ReelConfiguration/JournalSettings/feedRetentionDays``); runs off the cooperative pool. The engine does

@@ -17,6 +17,7 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
     init(_ name: String) { self.name = name }
 
     public var count: Int { rows.count }
+    var dirtyCount: Int { dirty.count }
 
     public subscript(key: UInt64) -> Value? {
         fault(key)
@@ -50,7 +51,7 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
         if rows[key] == nil, let v = loader(key) { rows[key] = v }
     }
 
-    func load(_ key: UInt64, _ value: Value) { rows[key] = value }
+    func load(_ key: UInt64, _ value: Value?) { rows[key] = value }
 
     /// The keys changed since the last call, ascending, with their values (nil: deleted).
     func takeDirty() -> [(UInt64, Value?)] {
@@ -81,8 +82,15 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
 /// The type-erased face of a table, for persistence.
 protocol AnyKeyedTable: AnyObject {
     var name: String { get }
-    func takeDirtyEncoded() -> [(UInt64, [UInt8]?)]
-    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]) throws(JournalError)
+    var count: Int { get }
+    var dirtyCount: Int { get }
+    /// The rows changed since the last call as history blocks, and their keys (to mark dirty again if the
+    /// checkpoint fails). With `complete`, every live row plus the changed keys that were deleted.
+    func takeBlocks(complete: Bool) -> (keys: [UInt64], blocks: [(firstKey: UInt64, bytes: [UInt8])])
+    /// Applies a history block: its rows replace the resident ones, its deletions remove them.
+    func loadBlock(_ block: [UInt8], firstKey: UInt64) throws(JournalError)
+    /// Loads a row from its encoding; nil removes it.
+    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]?) throws(JournalError)
     func setLoader(_ loader: @escaping (UInt64) -> [UInt8]?)
     /// Marks rows dirty again after a checkpoint that took them failed.
     func markDirty(_ keys: [UInt64])
@@ -91,13 +99,41 @@ protocol AnyKeyedTable: AnyObject {
 }
 
 extension KeyedTable: AnyKeyedTable {
-    func takeDirtyEncoded() -> [(UInt64, [UInt8]?)] {
-        takeDirty().map { k, v in (k, v.map(Self.encode)) }
+    func takeBlocks(complete: Bool) -> (keys: [UInt64], blocks: [(firstKey: UInt64, bytes: [UInt8])]) {
+        let changed = takeDirty()
+        var entries = changed
+        if complete {
+            // Every live row, and the deletions of this checkpoint (so a merge by retention cannot resurrect
+            // a row from an older checkpoint).
+            var all = sortedKeys.map { ($0, Optional(rows[$0]!)) }
+            all.append(contentsOf: changed.filter { $0.1 == nil })
+            entries = all.sorted { $0.0 < $1.0 }
+        }
+        var builder = HistoryBlock.Builder()
+        for (key, value) in entries {
+            if let value {
+                builder.append(key) { value.write(to: &$0) }
+            } else {
+                builder.append(key, nil)
+            }
+        }
+        return (changed.map(\.0), builder.finish())
+    }
+
+    func loadBlock(_ block: [UInt8], firstKey: UInt64) throws(JournalError) {
+        try HistoryBlock.forEach(block, firstKey: firstKey) { (key, raw) throws(JournalError) in
+            guard let raw else { return load(key, nil) }
+            var r = ByteReader(raw)
+            load(key, try Value.read(from: &r))
+        }
     }
 
     func markDirty(_ keys: [UInt64]) { dirty.formUnion(keys) }
 
-    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]) throws(JournalError) { load(key, try Self.decode(bytes)) }
+    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]?) throws(JournalError) {
+        guard let bytes else { return load(key, nil) }
+        load(key, try Self.decode(bytes))
+    }
 
     func setLoader(_ loader: @escaping (UInt64) -> [UInt8]?) {
         self.loader = { key in loader(key).flatMap { try? Self.decode($0) } }

@@ -59,6 +59,43 @@ public final class ViewState {
         search?.apply(event, state: self)
     }
 
+    /// The views a fold applies (per-key time travel folds only those the asked table depends on).
+    struct Views: OptionSet {
+        let rawValue: Int
+        static let catalogue = Views(rawValue: 1)
+        static let counters = Views(rawValue: 2)
+        static let interest = Views(rawValue: 4)
+        static let seen = Views(rawValue: 8)
+        static let trending = Views(rawValue: 16)
+        static let social = Views(rawValue: 32)
+        static let all: Views = [.catalogue, .counters, .interest, .seen, .trending, .social]
+
+        /// The views that change `table` and the ones its fold reads: video counters read who has seen the
+        /// video, person counters read the follow graph, interest and trending read the catalogue.
+        static func needed(for table: String) -> Views {
+            switch table {
+            case "counters.video": [.counters, .seen]
+            case "counters.person": [.counters, .social]
+            case "interest.longTerm", "interest.session": [.catalogue, .interest]
+            case "seen": [.seen]
+            case "trending.video", "trending.hashtag", "trending.sound": [.catalogue, .trending]
+            case "social.followers", "social.following", "social.blocked": [.social]
+            case _ where table.hasPrefix("catalogue."): [.catalogue]
+            default: .all
+            }
+        }
+    }
+
+    /// Applies one event to the chosen views, in the same order as `apply(_:)`.
+    func apply(_ event: ReelEvent, only views: Views) {
+        if views.contains(.catalogue) { applyCatalogue(event) }
+        if views.contains(.counters) { applyCounters(event) }
+        if views.contains(.interest) { applyInterest(event) }
+        if views.contains(.seen) { applySeen(event) }
+        if views.contains(.trending) { applyTrending(event) }
+        if views.contains(.social) { applySocial(event) }
+    }
+
     /// The ids an event is about, for time travel's relevance filter.
     static func subjects(_ event: ReelEvent) -> (person: UInt64?, video: UInt64?, creator: UInt64?, session: UInt64?) {
         switch event {

@@ -6,18 +6,33 @@ import ReelDomain
 import ReelJournal
 import ReelRuntime
 
-/// All views as one projection, persisted in one SQLite file (`views.sqlite`): each table's current rows,
-/// a per-key history at every checkpoint (for cheap time travel), the checkpoint log, the FTS5 search index
-/// and the position, all written in one transaction so a checkpoint is atomic.
+/// All views as one projection, persisted in one SQLite file (`views.sqlite`): the checkpoint history of
+/// every table, the checkpoint log, the FTS5 search index and the position, all written in one transaction
+/// so a checkpoint is atomic.
+///
+/// The history is append-only and ordered by position (decision 0015): a checkpoint appends the rows changed
+/// since the previous one, and now and then (when the rows appended since the last complete checkpoint
+/// outgrow twice its size) every row, marking itself complete. The current state is the newest complete
+/// checkpoint plus the ones after it, applied in order; a key's value at a checkpoint is its newest row at or
+/// before it, searched back no further than the complete checkpoint below. Appending at the end of the file
+/// keeps a checkpoint's cost proportional to what changed: rows keyed by table and key scattered every
+/// checkpoint's writes over the whole file, which made the on-disk rebuild six times slower than the fold.
 public final class ViewStore: Projection {
     /// Bump when the tables' encodings or the fold change: a store of another version is rebuilt from events.
-    public static let schemaVersion: Int64 = 1
+    public static let schemaVersion: Int64 = 2
+    /// A checkpoint is written complete when the rows appended since the last complete one would exceed this
+    /// multiple of its size: the history stays within about (1 + factor) times the changes, and loading reads
+    /// at most (1 + factor) times the state.
+    static let completeFactor = 2
 
     public let state: ViewState
     public private(set) var nextPosition: UInt64 = 0
     /// What entities read while deciding; updated as the catalogue changes, readable from any thread.
     public let lookup = CatalogueLookup()
     let db: DatabaseQueue
+    /// Rows of the newest complete checkpoint (nil: none yet) and rows appended after it.
+    private var completeRows: Int?
+    private var rowsSinceComplete = 0
     private let logger = Logger(label: "reel.views")
 
     /// Opens (or creates) the store at `path`; nil keeps it in memory (rebuilds to a moment, benchmarks).
@@ -41,14 +56,15 @@ public final class ViewStore: Projection {
                 }
                 try db.execute(sql: "DELETE FROM meta")
             }
+            // One row per block of keys (`HistoryBlock`); a rowid table, because blocks exceed what an index
+            // b-tree keeps inline (a WITHOUT ROWID table would spill each into overflow pages).
             try db.execute(
                 sql: """
-                    CREATE TABLE IF NOT EXISTS view_row (tbl TEXT NOT NULL, key INTEGER NOT NULL, value BLOB NOT NULL,
-                        PRIMARY KEY (tbl, key)) WITHOUT ROWID;
-                    CREATE TABLE IF NOT EXISTS view_history (tbl TEXT NOT NULL, key INTEGER NOT NULL, position INTEGER NOT NULL,
-                        value BLOB, PRIMARY KEY (tbl, key, position)) WITHOUT ROWID;
-                    CREATE INDEX IF NOT EXISTS view_history_position ON view_history (position);
-                    CREATE TABLE IF NOT EXISTS checkpoint_log (position INTEGER PRIMARY KEY, recorded_at INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS view_history (position INTEGER NOT NULL, tbl INTEGER NOT NULL, first_key INTEGER NOT NULL,
+                        block BLOB NOT NULL);
+                    CREATE UNIQUE INDEX IF NOT EXISTS view_history_block ON view_history (position, tbl, first_key);
+                    CREATE TABLE IF NOT EXISTS checkpoint_log (position INTEGER PRIMARY KEY, recorded_at INTEGER NOT NULL,
+                        complete INTEGER NOT NULL, rows INTEGER NOT NULL);
                     INSERT OR IGNORE INTO meta VALUES ('schemaVersion', \(Self.schemaVersion)), ('nextPosition', 0);
                     """)
             try db.execute(sql: SearchIndex.schema)
@@ -57,14 +73,23 @@ public final class ViewStore: Projection {
         state.onCatalogueChange = { [lookup, state] event in lookup.update(event, state: state) }
     }
 
+    /// The newest complete checkpoint, then every later one in position order (newer rows replace older).
     private func load() throws {
-        let tables = Dictionary(uniqueKeysWithValues: state.tables.map { ($0.name, $0) })
+        let tables = state.tables
         try db.read { db in
             nextPosition = UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'nextPosition'") ?? 0)
-            let rows = try Row.fetchCursor(db, sql: "SELECT tbl, key, value FROM view_row")
+            guard let base = try Row.fetchOne(db, sql: "SELECT position, rows FROM checkpoint_log WHERE complete = 1 ORDER BY position DESC LIMIT 1")
+            else { return }
+            let basePosition: Int64 = base[0]
+            completeRows = base[1]
+            rowsSinceComplete = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(rows), 0) FROM checkpoint_log WHERE position > ?", arguments: [basePosition]) ?? 0
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT tbl, first_key, block FROM view_history WHERE position >= ? ORDER BY position, tbl, first_key",
+                arguments: [basePosition])
             while let row = try rows.next() {
-                guard let t = tables[row[0]] else { continue }
-                try t.loadEncoded(UInt64(bitPattern: row[1]), Array(row[2] as Data))
+                let index: Int = row[0]
+                guard tables.indices.contains(index) else { continue }
+                try tables[index].loadBlock(Array(row[2] as Data), firstKey: UInt64(bitPattern: row[1]))
             }
         }
         lookup.reload(from: state)
@@ -79,41 +104,55 @@ public final class ViewStore: Projection {
     public func checkpoint(recordedAt: Timestamp) throws {
         var purged = false
         var taken: [(any AnyKeyedTable, [UInt64])] = []
+        let written: (rows: Int, complete: Bool)
         do {
-            try write(recordedAt: recordedAt, purged: &purged, taken: &taken)
+            written = try write(recordedAt: recordedAt, purged: &purged, taken: &taken)
         } catch {
             for (table, keys) in taken { table.markDirty(keys) }
             throw error
+        }
+        if written.complete {
+            (completeRows, rowsSinceComplete) = (written.rows, 0)
+        } else {
+            rowsSinceComplete += written.rows
         }
         state.search?.didCommit(purged: purged)
         // Old page images of erased data may still sit in the write-ahead log: fold it in and truncate it.
         if purged { try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
     }
 
-    private func write(recordedAt: Timestamp, purged: inout Bool, taken: inout [(any AnyKeyedTable, [UInt64])]) throws {
+    private func write(recordedAt: Timestamp, purged: inout Bool, taken: inout [(any AnyKeyedTable, [UInt64])]) throws -> (rows: Int, complete: Bool) {
+        let tables = state.tables
+        let changed = tables.reduce(0) { $0 + $1.dirtyCount }
+        let complete = completeRows.map { rowsSinceComplete + changed > Self.completeFactor * max($0, 1_000) } ?? true
+        var blocks: [[(firstKey: UInt64, bytes: [UInt8])]] = []
+        var rows = changed
+        for t in tables {
+            let (keys, b) = t.takeBlocks(complete: complete)
+            taken.append((t, keys))
+            blocks.append(b)
+        }
+        if complete { rows = tables.reduce(0) { $0 + $1.count } }
         try db.write { db in
-            let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO view_row VALUES (?, ?, ?)")
-            let delete = try db.cachedStatement(sql: "DELETE FROM view_row WHERE tbl = ? AND key = ?")
-            let history = try db.cachedStatement(sql: "INSERT OR REPLACE INTO view_history VALUES (?, ?, ?, ?)")
+            // OR REPLACE: a second checkpoint at the same position (nothing folded between) may repeat a block.
+            let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO view_history VALUES (?, ?, ?, ?)")
             let position = Int64(bitPattern: nextPosition)
-            for t in state.tables {
-                let dirty = t.takeDirtyEncoded()
-                taken.append((t, dirty.map(\.0)))
-                for (key, value) in dirty {
-                    let k = Int64(bitPattern: key)
-                    if let value {
-                        try upsert.execute(arguments: [t.name, k, Data(value)])
-                    } else {
-                        try delete.execute(arguments: [t.name, k])
-                    }
-                    try history.execute(arguments: [t.name, k, position, value.map { Data($0) }])
+            for (index, tableBlocks) in blocks.enumerated() {
+                for (firstKey, bytes) in tableBlocks {
+                    try insert.execute(arguments: [position, index, Int64(bitPattern: firstKey), Data(bytes)])
                 }
             }
             try state.search?.flush(db)
             purged = try state.search?.purgeIfNeeded(db) ?? false
-            try db.execute(sql: "INSERT OR REPLACE INTO checkpoint_log VALUES (?, ?)", arguments: [position, recordedAt.microseconds])
+            try db.execute(
+                sql: """
+                    INSERT INTO checkpoint_log VALUES (?1, ?2, ?3, ?4) ON CONFLICT (position)
+                        DO UPDATE SET complete = MAX(complete, excluded.complete), rows = rows + excluded.rows
+                    """,
+                arguments: [position, recordedAt.microseconds, complete ? 1 : 0, rows])
             try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'nextPosition'", arguments: [position])
         }
+        return (rows, complete)
     }
 
     /// Writes pending search changes so a query sees them (outside a checkpoint: idempotent upserts).
@@ -139,27 +178,83 @@ public final class ViewStore: Projection {
     }
 
     /// Thins the checkpoint history with age (dense recently, sparse long ago): a removed checkpoint's rows
-    /// move to the next checkpoint unless that one has a newer row for the key, so every kept checkpoint
-    /// still answers for every key. Returns the checkpoints removed.
+    /// move to the next checkpoint unless that one has its own row for the key (newer), and a removed complete
+    /// checkpoint makes the next one complete, so every kept checkpoint still answers for every key. Returns
+    /// the checkpoints removed.
     @discardableResult
     public func applyRetention(_ retention: SnapshotRetention = .standard, now: Timestamp) throws -> Int {
-        try db.write { db in
+        try applyRetention { log in
+            retention.sequencesToKeep(log.map { (sequence: $0.position, recordedAt: $0.recordedAt) }, now: now.microseconds)
+        }
+    }
+
+    /// Removes the checkpoints `keep` leaves out (never the newest), merging each into the next.
+    @discardableResult
+    public func applyRetention(keep: (_ log: [(position: UInt64, recordedAt: Int64)]) -> Set<UInt64>) throws -> Int {
+        let removed = try db.write { db in
             let log = try Row.fetchAll(db, sql: "SELECT position, recorded_at FROM checkpoint_log ORDER BY position")
-                .map { (sequence: UInt64(bitPattern: $0[0]), recordedAt: $0[1] as Int64) }
-            let keep = retention.sequencesToKeep(log, now: now.microseconds)
+                .map { (position: UInt64(bitPattern: $0[0]), recordedAt: $0[1] as Int64) }
+            let kept = keep(log)
             var removed = 0
-            for (i, c) in log.enumerated() where !keep.contains(c.sequence) && i + 1 < log.count {
-                let (from, to) = (Int64(bitPattern: c.sequence), Int64(bitPattern: log[i + 1].sequence))
+            for (i, c) in log.enumerated() where !kept.contains(c.position) && i + 1 < log.count {
+                let (from, to) = (Int64(bitPattern: c.position), Int64(bitPattern: log[i + 1].position))
+                let rows = try Self.mergeHistory(db, from: from, into: to)
                 try db.execute(
                     sql: """
-                        DELETE FROM view_history WHERE position = ?1 AND EXISTS (SELECT 1 FROM view_history h
-                            WHERE h.tbl = view_history.tbl AND h.key = view_history.key AND h.position = ?2);
-                        UPDATE view_history SET position = ?2 WHERE position = ?1;
-                        DELETE FROM checkpoint_log WHERE position = ?1;
-                        """, arguments: [from, to])
+                        UPDATE checkpoint_log SET complete = MAX(complete, (SELECT complete FROM checkpoint_log WHERE position = ?1)), rows = ?3
+                            WHERE position = ?2
+                        """, arguments: [from, to, rows])
+                try db.execute(sql: "DELETE FROM checkpoint_log WHERE position = ?", arguments: [from])
                 removed += 1
             }
             return removed
+        }
+        if removed > 0 { try reloadCompleteCounts() }
+        return removed
+    }
+
+    /// The checkpoints the history holds, oldest first.
+    public func checkpointPositions() throws -> [UInt64] {
+        try db.read { db in try Int64.fetchAll(db, sql: "SELECT position FROM checkpoint_log ORDER BY position").map { UInt64(bitPattern: $0) } }
+    }
+
+    /// Moves checkpoint `from`'s rows into checkpoint `to` (the next one), table by table: a key `to` has
+    /// its own row for keeps it (it is newer). Returns the rows `to` holds afterwards.
+    private static func mergeHistory(_ db: Database, from: Int64, into to: Int64) throws -> Int {
+        func entries(_ position: Int64) throws -> [Int: [(UInt64, [UInt8]?)]] {
+            var out: [Int: [(UInt64, [UInt8]?)]] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT tbl, first_key, block FROM view_history WHERE position = ? ORDER BY tbl, first_key", arguments: [position])
+            while let row = try rows.next() {
+                out[row[0], default: []] += try HistoryBlock.entries(Array(row[2] as Data), firstKey: UInt64(bitPattern: row[1]))
+            }
+            return out
+        }
+        let (older, newer) = (try entries(from), try entries(to))
+        try db.execute(sql: "DELETE FROM view_history WHERE position IN (?, ?)", arguments: [from, to])
+        let insert = try db.cachedStatement(sql: "INSERT INTO view_history VALUES (?, ?, ?, ?)")
+        var total = 0
+        for table in Set(older.keys).union(newer.keys).sorted() {
+            var merged: [UInt64: [UInt8]?] = [:]
+            for (k, v) in older[table] ?? [] { merged[k] = v }
+            for (k, v) in newer[table] ?? [] { merged[k] = v }
+            var builder = HistoryBlock.Builder()
+            for k in merged.keys.sorted() { builder.appendRaw(k, merged[k]!) }
+            for (firstKey, bytes) in builder.finish() {
+                try insert.execute(arguments: [to, table, Int64(bitPattern: firstKey), Data(bytes)])
+            }
+            total += merged.count
+        }
+        return total
+    }
+
+    private func reloadCompleteCounts() throws {
+        try db.read { db in
+            guard let base = try Row.fetchOne(db, sql: "SELECT position, rows FROM checkpoint_log WHERE complete = 1 ORDER BY position DESC LIMIT 1")
+            else { return }
+            completeRows = base[1]
+            rowsSinceComplete =
+                try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(rows), 0) FROM checkpoint_log WHERE position > ?", arguments: [base[0] as Int64]) ?? 0
         }
     }
 }

@@ -8,7 +8,8 @@ import ReelJournal
 /// Per key (one video's counters, one user's interest, one creator's followers at time T): start from the
 /// newest checkpoint at or before the moment, fault in only the rows the replay touches from the checkpoint
 /// history, and replay the journal from that checkpoint to the moment applying only the events about the key
-/// plus the structural ones (sessions, video lifecycle, accounts) that other views read. The cost is bounded by
+/// plus the structural ones (sessions, video lifecycle, accounts) that other views read; engagement about
+/// other keys is skipped from its leading ids, undecoded (`EventPeek`). The cost is bounded by
 /// the checkpoint interval, not by the journal's length. Whole views: `rebuild(to:)` folds from zero.
 public struct ViewTimeTravel {
     public let journal: Journal
@@ -48,31 +49,52 @@ public struct ViewTimeTravel {
             var config = Configuration()
             config.readonly = true
             let db = try DatabaseQueue(path: storePath, configuration: config)
-            start = try db.read { db in
-                UInt64(try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM checkpoint_log WHERE position <= ?", arguments: [Int64(end)]) ?? 0)
+            // The checkpoints a key's value at `start` may sit in: the newest at or before the moment, back to
+            // the complete one below it (which has every live row).
+            let searched: [Int64] = try db.read { db in
+                var positions: [Int64] = []
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT position, complete FROM checkpoint_log WHERE position <= ? ORDER BY position DESC", arguments: [Int64(end)])
+                while let row = try rows.next() {
+                    positions.append(row[0])
+                    if row[1] as Int64 == 1 { break }
+                }
+                return positions
             }
-            let checkpoint = Int64(start)
-            for t in state.tables {
-                let name = t.name
-                t.setLoader { key in
-                    try? db.read { db -> [UInt8]? in
-                        let row = try Row.fetchOne(
-                            db, sql: "SELECT value FROM view_history WHERE tbl = ? AND key = ? AND position <= ? ORDER BY position DESC LIMIT 1",
-                            arguments: [name, Int64(bitPattern: key), checkpoint])
-                        return (row?[0] as Data?).map { Array($0) }
-                    }
+            start = UInt64(searched.first ?? 0)
+            if !searched.isEmpty {
+                let history = HistoryReader(db: db, searched: searched)
+                for (index, t) in state.tables.enumerated() {
+                    t.setLoader { key in try? history.value(table: index, key: key) }
                 }
             }
         }
         let space = Self.keySpace(of: table)
+        let views = ViewState.Views.needed(for: table)
         var cursor = journal.events(from: start, to: end, decryptPersonal: false)
         while var recorded = try cursor.next() {
+            // The bulk of the journal is engagement about other keys: skip it before decoding when its leading
+            // ids say so.
+            if let s = EventPeek.subjects(recorded), !Self.isAbout(s, key: key, space) { continue }
             try EventCatalog.upcasters.upcast(&recorded)
             guard let e = try ReelEvent.decode(recorded) else { continue }
-            if ViewState.isStructural(e) || Self.isAbout(e, key: key, space) { state.apply(e) }
+            if ViewState.isStructural(e) || Self.isAbout(e, key: key, space) { state.apply(e, only: views) }
         }
         guard let t = state.table(named: table), let bytes = t.encodedValue(key) else { return nil }
         return ViewStore.render(table: table, bytes)
+    }
+
+    /// The peeked types (watched, skipped, served) are never structural, so skipping them is safe when they
+    /// are about another key.
+    static func isAbout(_ s: EventPeek.Subjects, key: UInt64, _ space: KeySpace) -> Bool {
+        switch space {
+        case .video: return s.video == key
+        case .person: return s.person == key
+        case .session: return s.session == key
+        case .regionalVideo: return s.video == key & 0xFFFF_FFFF_FFFF
+        case .catalogue: return false
+        case .everything: return true
+        }
     }
 
     static func isAbout(_ e: ReelEvent, key: UInt64, _ space: KeySpace) -> Bool {

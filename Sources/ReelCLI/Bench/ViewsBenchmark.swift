@@ -14,8 +14,10 @@ struct ViewsBench: AsyncParsableCommand {
     @Option(help: "Per-key time-travel queries to time.") var queries: Int = 300
     @Option(help: "Scratch directory (default: a new one under /tmp).") var scratch: String?
     @Flag(help: "Keep the scratch directory (a data directory) afterwards.") var keep = false
+    @Flag(help: "Only time travel, on a scratch directory kept by an earlier run (with --keep).") var timeTravelOnly = false
 
     func run() async throws {
+        if timeTravelOnly { return try timeTravelAlone() }
         let scratch = try makeScratch(scratch)
         defer { if !keep { try? FileManager.default.removeItem(atPath: scratch) } }
         var config = JournalConfiguration(directory: "\(scratch)/journal")
@@ -44,19 +46,7 @@ struct ViewsBench: AsyncParsableCommand {
         let diskSeconds = monotonicSeconds() - start
         let identical = try memory.canonicalBytes() == disk.canonicalBytes()
 
-        log("\(queries) per-key time-travel queries")
-        let travel = ViewTimeTravel(journal: journal, storePath: path)
-        var g = SplitMix64(seed: 11)
-        var latencies: [Double] = []
-        let tables = ["counters.video", "interest.longTerm", "counters.person", "social.followers", "seen"]
-        for i in 0..<queries {
-            let table = tables[i % tables.count]
-            let key = table == "counters.video" ? 1 + g.next() % 50 : 1 + g.next() % UInt64(table == "social.followers" ? workload.creators : workload.users)
-            let position = g.next() % total
-            let t = monotonicSeconds()
-            _ = try travel.value(table: table, key: key, atPosition: position)
-            latencies.append((monotonicSeconds() - t) * 1000)
-        }
+        let latencies = try timeTravelLatencies(journal: journal, storePath: path, workload: workload)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         print(
             JSONValue.object([
@@ -64,10 +54,44 @@ struct ViewsBench: AsyncParsableCommand {
                 ("projectionEventsPerSecond", .double(Double(total) / diskSeconds)),
                 ("projectionEventsPerSecondInMemory", .double(Double(total) / memorySeconds)),
                 ("rebuiltEqualsInMemory", .bool(identical)),
-                ("perKeyTimeTravelP50Millis", .double(quantile(latencies, 0.5))),
-                ("perKeyTimeTravelP99Millis", .double(quantile(latencies, 0.99))),
                 ("viewStoreBytes", .int(Int64(bytes))),
-            ]).rendered)
+            ] + Self.timeTravelFields(latencies)).rendered)
+    }
+
+    /// Per-key queries over five tables at random positions, one at a time.
+    func timeTravelLatencies(journal: Journal, storePath: String, workload: DomainWorkload) throws -> [(table: String, millis: Double)] {
+        log("\(queries) per-key time-travel queries")
+        let travel = ViewTimeTravel(journal: journal, storePath: storePath)
+        var g = SplitMix64(seed: 11)
+        var latencies: [(table: String, millis: Double)] = []
+        let tables = ["counters.video", "interest.longTerm", "counters.person", "social.followers", "seen"]
+        for i in 0..<queries {
+            let table = tables[i % tables.count]
+            let key =
+                table == "counters.video"
+                ? 1 + g.next() % 50 : 1 + g.next() % UInt64(table == "social.followers" ? workload.creators : workload.users)
+            let position = g.next() % journal.nextPosition
+            let t = monotonicSeconds()
+            _ = try travel.value(table: table, key: key, atPosition: position)
+            latencies.append((table, (monotonicSeconds() - t) * 1000))
+        }
+        return latencies
+    }
+
+    private func timeTravelAlone() throws {
+        guard let scratch else { throw ValidationError("--time-travel-only needs --scratch DIR from a run with --keep") }
+        let journal = try Journal.open(JournalConfiguration(directory: "\(scratch)/journal"))
+        let latencies = try timeTravelLatencies(journal: journal, storePath: "\(scratch)/views.sqlite", workload: DomainWorkload())
+        print(JSONValue.object(Self.timeTravelFields(latencies)).rendered)
+    }
+
+    static func timeTravelFields(_ latencies: [(table: String, millis: Double)]) -> [(String, JSONValue)] {
+        let byTable = Dictionary(grouping: latencies, by: \.table).sorted { $0.key < $1.key }
+        return [
+            ("perKeyTimeTravelP50Millis", .double(quantile(latencies.map(\.millis), 0.5))),
+            ("perKeyTimeTravelP99Millis", .double(quantile(latencies.map(\.millis), 0.99))),
+            ("perKeyTimeTravelP99MillisByTable", .object(byTable.map { ($0.key, .double(quantile($0.value.map(\.millis), 0.99))) })),
+        ]
     }
 
     static var noCheckpoints: ProjectionRunner<ViewStore>.Policy {
