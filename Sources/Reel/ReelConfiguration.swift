@@ -56,7 +56,7 @@ public struct ReelConfiguration: Sendable, Hashable {
 
     public struct ViewSettings: Sendable, Hashable {
         /// Views are checkpointed after this many events...
-        public var checkpointEvents = 50_000
+        public var checkpointEvents = 25_000
         /// ... or this long after the previous checkpoint.
         public var checkpointIntervalSeconds = 5
         /// Commands that change what other commands check (registration, publishing) wait at most this long for

@@ -53,6 +53,18 @@ extension EventCatalog {
     /// The fold every projection of domain events shares: events must continue at `next` without a gap (a
     /// projection that skipped one would be silently wrong); each is upcast, decoded and handed to `apply`
     /// (unknown types are skipped), and `next` moves past it.
+    /// Upcasts and decodes events (unknown types are left out), for folds that split decoding from applying.
+    public static func decode(_ events: ArraySlice<RecordedEvent>) throws -> [ReelEvent] {
+        var out: [ReelEvent] = []
+        out.reserveCapacity(events.count)
+        for recorded in events {
+            var r = recorded
+            try upcasters.upcast(&r)
+            if let e = try ReelEvent.decode(r) { out.append(e) }
+        }
+        return out
+    }
+
     public static func fold(_ events: [RecordedEvent], next: inout UInt64, into apply: (ReelEvent) -> Void) throws {
         for recorded in events {
             precondition(recorded.position == next, "projections fold events in order: expected \(next), got \(recorded.position)")

@@ -164,8 +164,9 @@ public enum InterestRanker {
         guard let profile, !profile.entries.isEmpty else { return [:] }
         var out: [UInt64: Double] = [:]
         var largest = 0.0
+        let factor = profile.decay(to: now, halfLifeMillis: halfLife)
         for e in profile.entries {
-            let w = Double(e.weight) * (now > e.updatedAt ? exp2(-Double(now - e.updatedAt) / halfLife) : 1)
+            let w = Double(e.weight) * factor
             out[e.feature] = w
             largest = max(largest, abs(w))
         }

@@ -10,6 +10,8 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
     public let name: String
     private(set) var rows: [UInt64: Value] = [:]
     private var dirty: Set<UInt64> = []
+    /// False for tables never checkpointed (a fold lane's private catalogue): they keep no dirty set.
+    var tracksDirty = true
     /// Set in sparse (time-travel) mode: the value of a key at the checkpoint the replay starts from.
     var loader: ((UInt64) -> Value?)?
     private var faulted: Set<UInt64> = []
@@ -29,19 +31,19 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
     func update(_ key: UInt64, initial: @autoclosure () -> Value, _ body: (inout Value) -> Void) {
         fault(key)
         body(&rows[key, default: initial()])
-        dirty.insert(key)
+        if tracksDirty { dirty.insert(key) }
     }
 
     /// Replaces the row without reading the old one.
     func set(_ key: UInt64, _ value: Value) {
         if loader != nil { faulted.insert(key) }
         rows[key] = value
-        dirty.insert(key)
+        if tracksDirty { dirty.insert(key) }
     }
 
     func remove(_ key: UInt64) {
         if loader != nil { faulted.insert(key) }
-        if rows.removeValue(forKey: key) != nil || loader != nil { dirty.insert(key) }
+        if rows.removeValue(forKey: key) != nil || loader != nil, tracksDirty { dirty.insert(key) }
     }
 
     @inline(__always)
@@ -101,21 +103,32 @@ protocol AnyKeyedTable: AnyObject {
 extension KeyedTable: AnyKeyedTable {
     func takeBlocks(complete: Bool) -> (keys: [UInt64], blocks: [(firstKey: UInt64, bytes: [UInt8])]) {
         let changed = takeDirty()
-        var entries = changed
-        if complete {
-            // Every live row, and the deletions of this checkpoint (so a merge by retention cannot resurrect
-            // a row from an older checkpoint).
-            var all = sortedKeys.map { ($0, Optional(rows[$0]!)) }
-            all.append(contentsOf: changed.filter { $0.1 == nil })
-            entries = all.sorted { $0.0 < $1.0 }
-        }
         var builder = HistoryBlock.Builder()
-        for (key, value) in entries {
+        func append(_ key: UInt64, _ value: Value?) {
             if let value {
                 builder.append(key) { value.write(to: &$0) }
             } else {
                 builder.append(key, nil)
             }
+        }
+        if complete {
+            // Every live row, and the deletions of this checkpoint (so a merge by retention cannot resurrect
+            // a row from an older checkpoint): two ascending lists merged.
+            let deleted = changed.lazy.filter { $0.1 == nil }.map(\.0)
+            var d = deleted.startIndex
+            for key in sortedKeys {
+                while d != deleted.endIndex, deleted[d] < key {
+                    append(deleted[d], nil)
+                    d = deleted.index(after: d)
+                }
+                append(key, rows[key])
+            }
+            while d != deleted.endIndex {
+                append(deleted[d], nil)
+                d = deleted.index(after: d)
+            }
+        } else {
+            for (key, value) in changed { append(key, value) }
         }
         return (changed.map(\.0), builder.finish())
     }

@@ -3,6 +3,7 @@ import ReelJournal
 
 extension ViewState {
     func applyCatalogue(_ event: ReelEvent) {
+        if isLane { return applyLaneCatalogue(event) }
         switch event {
         case .userRegistered(let e, _):
             users.set(e.user, CatalogueUser(handle: e.handle, region: e.region, erased: false))
@@ -50,6 +51,29 @@ extension ViewState {
         default: return
         }
         onCatalogueChange?(event)
+    }
+
+    /// The second lane's catalogue: the same rows exist as in the main catalogue, with the same creator,
+    /// hashtags and sound (what interest and trending read; a test compares them), nothing else.
+    private func applyLaneCatalogue(_ event: ReelEvent) {
+        switch event {
+        case .sessionStarted(let e): sessions.set(e.session, SessionInfo(viewer: e.viewer, region: UInt32(ViewKey.region(e.region))))
+        case .sessionEnded(let e): sessions.remove(e.session)
+        case .uploadStarted(let e): videos.set(e.video, CatalogueVideo(creator: e.creator))
+        case .uploadCompleted(let e):
+            videos.update(e.video, initial: CatalogueVideo()) {
+                $0.creator = e.creator
+                $0.hashtags = e.hashtags
+                $0.sound = e.sound
+            }
+        case .processingSucceeded(let e):
+            videos.update(e.video, initial: CatalogueVideo()) { if e.sound != 0 || e.width != 0 { $0.sound = e.sound } }
+        case .processingFailed(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
+        case .published(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
+        case .rejected(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
+        case .removed(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
+        default: return
+        }
     }
 
     private func setStatus(_ video: UInt64, _ status: VideoStatus) {
@@ -175,15 +199,15 @@ extension ViewState {
         }
         guard weight > 0, let v = videos[video] else { return }
         let region = UInt16(truncatingIfNeeded: sessions[session]?.region ?? 0)
-        let t = event.occurredAt.milliseconds
+        let g = DecayedScore.Growth(atMillis: event.occurredAt.milliseconds)
         // Every region's score also feeds the global one (region 0).
         for r in region == 0 ? [UInt16(0)] : [region, 0] {
-            trendingVideos.update(ViewKey.regional(r, video), initial: DecayedScore()) { $0.add(weight, atMillis: t) }
+            trendingVideos.update(ViewKey.regional(r, video), initial: DecayedScore()) { $0.add(weight, g) }
             for tag in v.hashtags {
-                trendingHashtags.update(ViewKey.regional(r, ViewKey.hashtag(tag)), initial: DecayedScore()) { $0.add(weight, atMillis: t) }
+                trendingHashtags.update(ViewKey.regional(r, ViewKey.hashtag(tag)), initial: DecayedScore()) { $0.add(weight, g) }
             }
             if v.sound != 0 {
-                trendingSounds.update(ViewKey.regional(r, v.sound), initial: DecayedScore()) { $0.add(weight, atMillis: t) }
+                trendingSounds.update(ViewKey.regional(r, v.sound), initial: DecayedScore()) { $0.add(weight, g) }
             }
         }
     }

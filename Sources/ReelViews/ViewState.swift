@@ -15,14 +15,14 @@ public final class ViewState {
     public let videoCounters = KeyedTable<VideoCounters>("counters.video")
     public let personCounters = KeyedTable<PersonCounters>("counters.person")
     // Interest.
-    public let longTermInterest = KeyedTable<InterestProfile>("interest.longTerm")
-    public let sessionInterest = KeyedTable<InterestProfile>("interest.session")
+    public let longTermInterest: KeyedTable<InterestProfile>
+    public let sessionInterest: KeyedTable<InterestProfile>
     // Seen.
     public let seen = KeyedTable<SeenVideos>("seen")
     // Trending, keyed by `ViewKey.regional(region, id)`.
-    public let trendingVideos = KeyedTable<DecayedScore>("trending.video")
-    public let trendingHashtags = KeyedTable<DecayedScore>("trending.hashtag")
-    public let trendingSounds = KeyedTable<DecayedScore>("trending.sound")
+    public let trendingVideos: KeyedTable<DecayedScore>
+    public let trendingHashtags: KeyedTable<DecayedScore>
+    public let trendingSounds: KeyedTable<DecayedScore>
     // Social graph.
     public let followers = KeyedTable<IDList>("social.followers")
     public let following = KeyedTable<IDList>("social.following")
@@ -36,7 +36,34 @@ public final class ViewState {
     public static let longTermHalfLifeMillis: Double = 14 * 86_400_000
     public static let sessionHalfLifeMillis: Double = 3_600_000
 
-    init(search: SearchIndex?) { self.search = search }
+    /// True for the second lane of a parallel fold (`ViewStore.apply`): its catalogue holds only the videos
+    /// and sessions, with only what interest and trending read.
+    let isLane: Bool
+
+    init(search: SearchIndex?) {
+        self.search = search
+        isLane = false
+        longTermInterest = KeyedTable("interest.longTerm")
+        sessionInterest = KeyedTable("interest.session")
+        trendingVideos = KeyedTable("trending.video")
+        trendingHashtags = KeyedTable("trending.hashtag")
+        trendingSounds = KeyedTable("trending.sound")
+    }
+
+    /// The second lane of a parallel fold: it shares `main`'s interest and trending tables (while folding,
+    /// only this lane touches them) and keeps its own copy of the videos and sessions they read, so neither
+    /// lane reads what the other writes.
+    init(laneOf main: ViewState) {
+        search = nil
+        isLane = true
+        longTermInterest = main.longTermInterest
+        sessionInterest = main.sessionInterest
+        trendingVideos = main.trendingVideos
+        trendingHashtags = main.trendingHashtags
+        trendingSounds = main.trendingSounds
+        videos.tracksDirty = false
+        sessions.tracksDirty = false
+    }
 
     /// Every table, in the fixed order of persistence and canonical serialisation.
     var tables: [any AnyKeyedTable] {
@@ -69,6 +96,9 @@ public final class ViewState {
         static let trending = Views(rawValue: 16)
         static let social = Views(rawValue: 32)
         static let all: Views = [.catalogue, .counters, .interest, .seen, .trending, .social]
+        /// The two lanes of a parallel fold; each has its own catalogue.
+        static let mainLane: Views = [.catalogue, .counters, .interest, .seen, .social]
+        static let secondLane: Views = [.catalogue, .trending]
 
         /// The views that change `table` and the ones its fold reads: video counters read who has seen the
         /// video, person counters read the follow graph, interest and trending read the catalogue.
@@ -84,6 +114,16 @@ public final class ViewState {
             default: .all
             }
         }
+    }
+
+    /// Makes a lane's catalogue match `main`'s (after loading a checkpoint).
+    func copyCatalogue(from main: ViewState) {
+        precondition(isLane)
+        for key in main.videos.sortedKeys {
+            let v = main.videos[key]!
+            videos.set(key, CatalogueVideo(creator: v.creator, sound: v.sound, hashtags: v.hashtags))
+        }
+        for key in main.sessions.sortedKeys { sessions.set(key, main.sessions[key]!) }
     }
 
     /// Applies one event to the chosen views, in the same order as `apply(_:)`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reel
 import ReelDomain
 import ReelJournal
 import ReelRuntime
@@ -14,6 +15,8 @@ struct ViewsBench: AsyncParsableCommand {
     @Option(help: "Per-key time-travel queries to time.") var queries: Int = 300
     @Option(help: "Scratch directory (default: a new one under /tmp).") var scratch: String?
     @Flag(help: "Keep the scratch directory (a data directory) afterwards.") var keep = false
+    @Option(help: "Checkpoint the on-disk rebuild after this many events (the engine's default).")
+    var checkpointEvents: UInt64 = UInt64(ReelConfiguration().views.checkpointEvents)
     @Flag(help: "Only time travel, on a scratch directory kept by an earlier run (with --keep).") var timeTravelOnly = false
 
     func run() async throws {
@@ -40,7 +43,9 @@ struct ViewsBench: AsyncParsableCommand {
         let path = "\(scratch)/views.sqlite"
         let disk = try ViewStore(path: path)
         start = monotonicSeconds()
-        let runner = ProjectionRunner(journal: journal, projection: disk)
+        var policy = ProjectionRunner<ViewStore>.Policy()
+        policy.checkpointEvents = checkpointEvents
+        let runner = ProjectionRunner(journal: journal, projection: disk, policy: policy)
         try runner.catchUp()
         try runner.checkpoint()
         let diskSeconds = monotonicSeconds() - start
@@ -51,6 +56,7 @@ struct ViewsBench: AsyncParsableCommand {
         print(
             JSONValue.object([
                 ("events", .uint(total)),
+                ("checkpointEvents", .uint(checkpointEvents)),
                 ("projectionEventsPerSecond", .double(Double(total) / diskSeconds)),
                 ("projectionEventsPerSecondInMemory", .double(Double(total) / memorySeconds)),
                 ("rebuiltEqualsInMemory", .bool(identical)),

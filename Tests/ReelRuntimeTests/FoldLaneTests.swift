@@ -1,0 +1,42 @@
+import Foundation
+import ReelDomain
+import ReelJournal
+import ReelRuntime
+@testable import ReelViews
+import ReelWorkloads
+import Testing
+
+/// The parallel fold's second lane keeps its own catalogue: the same videos and sessions, with the same
+/// creator, hashtags and sound, as the main catalogue, through every lifecycle event (including the ones
+/// that create a row for an unknown video), whether a chunk was folded in lanes or one event at a time.
+@Suite struct FoldLaneTests {
+    @Test func theLaneCatalogueMatchesTheMainOne() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        try await DomainWorkload(users: 80, creators: 8, videos: 60).write(to: journal, sessionEvents: 6_000, batch: 64)
+        let at = Timestamp(seconds: 1_767_225_600)
+        let lifecycle: [(StreamID, ReelEvent)] = [
+            (.video(900_001), .processingFailed(ProcessingFailed(video: 900_001, reason: "codec", occurredAt: at))),
+            (.video(900_002), .rejected(VideoRejected(video: 900_002, reason: "policy", occurredAt: at))),
+            (.video(900_003), .removed(VideoRemoved(video: 900_003, reason: "takedown", occurredAt: at))),
+            (.video(900_004), .published(VideoPublished(video: 900_004, occurredAt: at))),
+            (.video(3), .uploadStarted(UploadStarted(video: 3, creator: 5, byteSize: 10, occurredAt: at))),
+            (.video(4), .removed(VideoRemoved(video: 4, reason: "takedown", occurredAt: at))),
+        ]
+        for (stream, e) in lifecycle { try await journal.append([e.newEvent(metadata: .init())], to: stream) }
+        // Long chunks fold in lanes; the short tail (the lifecycle events) one event at a time.
+        let store = try ViewTimeTravel(journal: journal, storePath: nil).rebuild(toPosition: journal.nextPosition - 1)
+        let lane = try #require(store.lane)
+        let main = store.state
+        #expect(lane.videos.sortedKeys == main.videos.sortedKeys)
+        for key in main.videos.sortedKeys {
+            let (l, m) = (lane.videos[key]!, main.videos[key]!)
+            #expect(l.creator == m.creator && l.hashtags == m.hashtags && l.sound == m.sound, "video \(key)")
+        }
+        #expect(lane.sessions.sortedKeys == main.sessions.sortedKeys)
+        for key in main.sessions.sortedKeys { #expect(lane.sessions[key] == main.sessions[key]) }
+        #expect(main.videos[900_001] != nil && main.videos[3]?.hashtags == [])
+        journal.close()
+    }
+}
