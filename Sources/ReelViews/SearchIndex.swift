@@ -89,7 +89,7 @@ final class SearchIndex {
         let delete = try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?")
         let insert = try db.cachedStatement(sql: "INSERT INTO search (rowid, kind, key, title, body) VALUES (?, ?, ?, ?, ?)")
         let retitle = try db.cachedStatement(sql: "UPDATE search SET title = ? WHERE rowid = ?")
-        for p in pending {
+        for p in Self.coalesced(pending) {
             switch p.change {
             case .upsert(let doc):
                 try delete.execute(arguments: [p.rowid])
@@ -98,6 +98,30 @@ final class SearchIndex {
             case .retitle(let title): try retitle.execute(arguments: [title, p.rowid])
             }
         }
+    }
+
+    /// The last change of each row, in the order rows first changed: what writing every change in turn would
+    /// leave. Every publish re-upserts its hashtags' and sound's documents, and an FTS5 delete re-tokenizes
+    /// the old document, so writing each change made the catalogue's checkpoints the slowest of a rebuild.
+    static func coalesced(_ changes: [(rowid: Int64, kind: Kind, key: UInt64, change: Change)]) -> [(rowid: Int64, kind: Kind, key: UInt64, change: Change)] {
+        var out: [(rowid: Int64, kind: Kind, key: UInt64, change: Change)] = []
+        var index: [Int64: Int] = [:]
+        for c in changes {
+            guard let i = index[c.rowid] else {
+                index[c.rowid] = out.count
+                out.append(c)
+                continue
+            }
+            switch (out[i].change, c.change) {
+            case (.upsert(var doc), .retitle(let title)):
+                doc.title = title
+                out[i].change = .upsert(doc)
+            case (.delete, .retitle): break  // an update of a missing row changes nothing
+            case (.retitle, .retitle): out[i].change = c.change
+            default: out[i].change = c.change  // an upsert or a delete replaces whatever came before
+            }
+        }
+        return out
     }
 
     /// The transaction that flushed (and maybe purged) committed: forget what it wrote. Until then a failed

@@ -39,4 +39,22 @@ import Testing
         #expect(main.videos[900_001] != nil && main.videos[3]?.hashtags == [])
         journal.close()
     }
+
+    /// The search index writes only the last change of each row per checkpoint: the same rows as writing
+    /// every change in turn.
+    @Test func searchChangesCoalesceToTheLastOfEachRow() {
+        typealias Doc = SearchIndex.Document
+        let a = Doc(title: "a", body: "x")
+        let changes: [(rowid: Int64, kind: SearchIndex.Kind, key: UInt64, change: SearchIndex.Change)] = [
+            (1, .user, 1, .upsert(a)), (2, .hashtag, 2, .upsert(Doc(title: "t", body: ""))), (1, .user, 1, .retitle("b")),
+            (3, .video, 3, .upsert(a)), (3, .video, 3, .delete), (3, .video, 3, .retitle("c")),
+            (2, .hashtag, 2, .upsert(Doc(title: "t", body: ""))), (4, .user, 4, .retitle("d")), (4, .user, 4, .retitle("e")),
+        ]
+        let out = SearchIndex.coalesced(changes)
+        #expect(out.map(\.rowid) == [1, 2, 3, 4])
+        guard case .upsert(let d1) = out[0].change else { return #expect(Bool(false)) }
+        #expect(d1 == Doc(title: "b", body: "x"))
+        guard case .delete = out[2].change else { return #expect(Bool(false)) }
+        guard case .retitle("e") = out[3].change else { return #expect(Bool(false)) }
+    }
 }

@@ -59,6 +59,8 @@ struct ViewsBench: AsyncParsableCommand {
                 ("checkpointEvents", .uint(checkpointEvents)),
                 ("projectionEventsPerSecond", .double(Double(total) / diskSeconds)),
                 ("projectionEventsPerSecondInMemory", .double(Double(total) / memorySeconds)),
+                ("onDiskSeconds", .double(diskSeconds)),
+                ("checkpointSeconds", .double(disk.checkpointSeconds)),
                 ("rebuiltEqualsInMemory", .bool(identical)),
                 ("viewStoreBytes", .int(Int64(bytes))),
             ] + Self.timeTravelFields(latencies)).rendered)
