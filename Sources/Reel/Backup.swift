@@ -8,8 +8,9 @@ import ReelJournal
 /// Order is what makes a copy consistent without stopping writers: the views and snapshots (SQLite online
 /// backups) are copied first, then the journal up to its committed end, then the key store. So every view
 /// checkpoint and snapshot refers to events the copied journal holds, and every event's personal-data key
-/// is in the copied key store. A `MANIFEST.json` with each file's SHA-256 is written last: a backup without
-/// one is incomplete.
+/// is in the copied key store. The recommender's checkpoint is copied before the journal too; other SQLite
+/// stores in the directory (the server's accounts) are copied as well. Uploads in progress are not. A
+/// `MANIFEST.json` with each file's SHA-256 is written last: a backup without one is incomplete.
 public enum Backup {
     public struct Manifest: Codable, Sendable, Hashable {
         public struct File: Codable, Sendable, Hashable {
@@ -42,6 +43,16 @@ public enum Backup {
             try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
             for (from, to) in [(source.views, target.views), (source.snapshots, target.snapshots)] where fm.fileExists(atPath: from) {
                 try copySQLite(from: from, to: to)
+            }
+            // The recommender's checkpoint is replaced by rename, so a plain copy is one whole checkpoint; taken
+            // before the journal, its position is one the copy holds (a restore then only catches it up).
+            if fm.fileExists(atPath: source.recommender) { try fm.copyItem(atPath: source.recommender, toPath: target.recommender) }
+            // Stores beside the engine's (the server's accounts and log-in tokens): not derived from the journal,
+            // so a restore without them would lose every password. Any other top-level SQLite file is copied.
+            let engineFiles: Set<String> = ["views.sqlite", "snapshots.sqlite", "keys.sqlite"]
+            for name in try fm.contentsOfDirectory(atPath: dataDirectory).sorted()
+            where name.hasSuffix(".sqlite") && !engineFiles.contains(name) {
+                try copySQLite(from: "\(dataDirectory)/\(name)", to: "\(destination)/\(name)")
             }
             var config = JournalConfiguration(directory: source.journal)
             config.readOnly = true
@@ -116,7 +127,7 @@ public enum Backup {
         defer { withExtendedLifetime(lock) {} }
         let target = ReelEngine.Layout(dataDirectory)
         let fm = FileManager.default
-        for path in [target.journal, target.views, target.snapshots, target.keys, target.blobs] where fm.fileExists(atPath: path) {
+        for path in [target.journal, target.views, target.snapshots, target.keys, target.blobs, target.recommender] where fm.fileExists(atPath: path) {
             throw .invalid("notEmpty", "\(dataDirectory) already holds data (\(path)); restore into a new directory, or move it away first")
         }
         let staging = "\(dataDirectory)/.restore-\(getpid())"

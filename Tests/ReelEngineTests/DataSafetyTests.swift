@@ -25,7 +25,12 @@ import Testing
                 return n
             }
             try await Task.sleep(for: .milliseconds(300))
+            // A store beside the engine's, as the server keeps its accounts: it must come back too.
+            let accounts = try DatabaseQueue(path: "\(dir)/accounts.sqlite")
+            try await accounts.write { try $0.execute(sql: "CREATE TABLE account (handle TEXT); INSERT INTO account VALUES ('watcher')") }
+            try accounts.close()
             let manifest = try Backup.create(dataDirectory: dir, destination: "\(dir)-backup")
+            #expect(manifest.files.contains { $0.path == "accounts.sqlite" })
             try await Task.sleep(for: .milliseconds(200))
             stop.store(true, ordering: .relaxed)
             let total = try await writer.value
@@ -37,6 +42,9 @@ import Testing
         let restored = "\(dir)-restored"
         defer { cleanup(restored) }
         #expect(try Backup.restore("\(dir)-backup", into: restored) == manifest)
+        let accounts = try DatabaseQueue(path: "\(restored)/accounts.sqlite")
+        #expect(try await accounts.read { try String.fetchOne($0, sql: "SELECT handle FROM account") } == "watcher")
+        try accounts.close()
         try await withRunningEngine(testConfiguration(restored)) { engine in
             #expect(engine.status.journalPosition == manifest.journalNextPosition)
             try await settle(engine)
