@@ -64,6 +64,26 @@ struct ActorsBench: AsyncParsableCommand {
         let seconds = monotonicSeconds() - started
         log(String(format: "%.0f commands/s", Double(commands) / seconds))
 
+        // The same events appended straight to the journal by the same clients (no actors, no decide): what the
+        // actor layer costs on top of a durable append.
+        log("the same \(commands) events appended without actors")
+        let direct = IndexCounter()
+        let directStarted = monotonicSeconds()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    while true {
+                        let i = direct.take(1)
+                        if i >= commands { return }
+                        let (stream, e) = workload.event(UInt64(i))
+                        try await journal.append([StreamWrite(stream: .session(stream.id + 10_000_000), expected: .any, events: [ReelEvent.watched(e).newEvent(metadata: EventMetadata())])])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let directSeconds = monotonicSeconds() - directStarted
+
         // Activation: passivate everything (snapshots every 100 events, so tails are under 100), then wake up
         // random sessions one at a time.
         log("passivating \(registry.residentCount) sessions, then \(activations) activations")
@@ -104,6 +124,7 @@ struct ActorsBench: AsyncParsableCommand {
         let result = JSONValue.object([
             ("commands", .int(Int64(commands))), ("clients", .int(Int64(clients))),
             ("commandsPerSecond", .double(Double(commands) / seconds)),
+            ("journalOnlyAppendsPerSecond", .double(Double(commands) / directSeconds)),
             ("hotEntityCommands", .int(Int64(hotCount))), ("hotEntityCommandsPerSecond", .double(Double(hotCount) / seconds)),
             ("activationP50Millis", .double(activationP50)), ("activationP99Millis", .double(activationP99)),
             ("residentEntities", .int(Int64(memoryRegistry.residentCount))), ("bytesPerResidentEntity", .double(bytesPerEntity)),
