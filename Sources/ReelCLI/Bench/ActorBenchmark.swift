@@ -14,6 +14,7 @@ struct ActorsBench: AsyncParsableCommand {
     @Option(help: "Resident sessions for the memory measurement.") var resident: Int = 1_000_000
     @Option(help: "Activations to time.") var activations: Int = 5_000
     @Option(help: "Scratch directory (default: a new one under /tmp).") var scratch: String?
+    @Flag(help: "Activate every session before timing commands (steady state: no first-command activations).") var warm = false
 
     func run() async throws {
         let scratch = try makeScratch(scratch)
@@ -41,6 +42,22 @@ struct ActorsBench: AsyncParsableCommand {
         policy.snapshotEvery = 100
         let registry = EntityRegistry<SessionEntity>(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
 
+        if warm {
+            log("activating \(workload.sessions) sessions")
+            let next = IndexCounter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<clients {
+                    group.addTask {
+                        while true {
+                            let i = next.take(1)
+                            if i >= workload.sessions { return }
+                            _ = try await registry.state(of: UInt64(i + 1))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
         log("\(commands) watch commands from \(clients) clients")
         let counter = IndexCounter()
         let hot = UInt64(1)  // Zipf rank 1: the busiest session

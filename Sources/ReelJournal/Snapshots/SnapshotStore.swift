@@ -123,20 +123,23 @@ public final class SnapshotStore: Sendable {
         try run("count snapshots") { db in try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM snapshot") ?? 0 } }
     }
 
+    /// One statement, compiled once per connection and read without a transaction (a single SELECT is
+    /// consistent by itself): activations look up a snapshot per entity, and compiling the query (GRDB's
+    /// authorizer, column names) plus BEGIN/COMMIT was most of an activation.
     private func fetch(_ condition: String, _ args: [Int64]) throws(JournalError) -> Snapshot? {
         try run("read a snapshot") { db in
-            try db.read { db -> Snapshot? in
-                guard
-                    let row = try Row.fetchOne(
-                        db,
-                        sql: "SELECT * FROM snapshot WHERE \(condition) ORDER BY sequence DESC LIMIT 1",
-                        arguments: StatementArguments(args))
-                else { return nil }
+            try db.unsafeRead { db -> Snapshot? in
+                let statement = try db.cachedStatement(
+                    sql: """
+                        SELECT stream_kind, stream_id, sequence, position, recorded_at, schema_version, state FROM snapshot
+                            WHERE \(condition) ORDER BY sequence DESC LIMIT 1
+                        """)
+                guard let row = try Row.fetchOne(statement, arguments: StatementArguments(args)) else { return nil }
                 return Snapshot(
-                    stream: StreamID(kind: UInt16(row["stream_kind"] as Int64), id: UInt64(bitPattern: row["stream_id"])),
-                    sequence: UInt64(bitPattern: row["sequence"]), position: UInt64(bitPattern: row["position"]),
-                    recordedAt: Timestamp(microseconds: row["recorded_at"]),
-                    schemaVersion: UInt16(row["schema_version"] as Int64), state: Array(row["state"] as Data))
+                    stream: StreamID(kind: UInt16(row[0] as Int64), id: UInt64(bitPattern: row[1])),
+                    sequence: UInt64(bitPattern: row[2]), position: UInt64(bitPattern: row[3]),
+                    recordedAt: Timestamp(microseconds: row[4]),
+                    schemaVersion: UInt16(row[5] as Int64), state: Array(row[6] as Data))
             }
         }
     }
