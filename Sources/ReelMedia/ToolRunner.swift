@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How a tool run ended, when it did not succeed. `timedOut` and `diskFull` are worth retrying; a tool that
 /// rejects the input is not.
@@ -73,19 +74,21 @@ public struct ToolRunner: Sendable {
         let pid = process.processIdentifier
         if let pidFile { _ = FileManager.default.createFile(atPath: pidFile, contents: Data("\(pid)".utf8)) }
         defer { if let pidFile { try? FileManager.default.removeItem(atPath: pidFile) } }
-        let timeout = limits.toolTimeoutSeconds
-        let killer = Task {
-            try await Task.sleep(for: .seconds(timeout))
+        // The limit is kept by a dispatch timer, not a task: a busy cooperative pool (folds, feeds) must not
+        // delay the kill (a sleeping task on a starved pool fired 11 s late under the test suite's load).
+        let fired = Flag()
+        let killer = DispatchWorkItem {
+            fired.value.store(true, ordering: .sequentiallyConsistent)
             kill(pid, SIGKILL)
-            return true
         }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limits.toolTimeoutSeconds * 1000)), execute: killer)
         await withTaskCancellationHandler {
             for await _ in exited.stream { break }
         } onCancel: {
             kill(pid, SIGKILL)
         }
         killer.cancel()
-        let timedOut = (try? await killer.value) == true
+        let timedOut = fired.value.load(ordering: .sequentiallyConsistent)
         let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
         let tail = String(stderr.suffix(600)).trimmingCharacters(in: .whitespacesAndNewlines)
         let status = process.terminationStatus
@@ -100,6 +103,9 @@ public struct ToolRunner: Sendable {
 
     static let prlimitPath: String? = ["/usr/bin/prlimit", "/bin/prlimit"].first { FileManager.default.isExecutableFile(atPath: $0) }
 }
+
+/// Set by the timer that killed a tool.
+private final class Flag: Sendable { let value = Atomic<Bool>(false) }
 
 /// Kills a tool left running by a crashed process, named by a pid file `ToolRunner.run` wrote; only when that
 /// process is still an ffmpeg or ffprobe (pids are reused).

@@ -125,6 +125,16 @@ public actor EntityActor<E: EventSourcedEntity> {
     private func reload() throws {
         var s = E.initialState(id: id)
         var v: UInt64 = 0
+        // A stream without events (a new session, user or video) has no snapshot either: its first command
+        // costs no snapshot query and no read.
+        if try host.journal.version(of: stream) == 0 {
+            state = s
+            version = 0
+            durable = nil
+            needsReload = false
+            host.reportSize(self, bytes: E.residentBytes(s))
+            return
+        }
         if let snap = try host.snapshot(of: stream) {
             s = snap.state
             v = snap.sequence
