@@ -26,9 +26,20 @@ public actor EntityActor<E: EventSourcedEntity> {
     private var activated = false
     private var passivated = false
     /// The durable state and version while appends are in flight (nil when nothing is).
-    private var durable: (state: E.State, version: UInt64)?
+    private var durable: Versioned?
     /// In-flight appends, oldest first: their last sequence and events.
-    private var inFlight: [(lastSequence: UInt64, events: [E.Event])] = []
+    private var inFlight: [InFlight] = []
+
+    // Structs, not tuples: a tuple with a generic element has its type metadata looked up under a global lock
+    // on every use (tuple metadata is 5 % of `reel bench actors --warm`); a nominal type's is cached per type.
+    private struct Versioned {
+        var state: E.State
+        var version: UInt64
+    }
+    private struct InFlight {
+        var lastSequence: UInt64
+        var events: [E.Event]
+    }
     private var needsReload = false
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
     private var snapshotSequence: UInt64 = 0
@@ -49,10 +60,10 @@ public actor EntityActor<E: EventSourcedEntity> {
             if events.isEmpty { return CommandReceipt(version: version, firstPosition: nil, eventCount: 0) }
             let expected = version
             let metadata = E.metadata(for: command, state: state)
-            if durable == nil { durable = (state, version) }
+            if durable == nil { durable = Versioned(state: state, version: version) }
             for e in events { E.evolve(&state, with: e) }
             version += UInt64(events.count)
-            inFlight.append((version, events))
+            inFlight.append(InFlight(lastSequence: version, events: events))
             let write = StreamWrite(
                 stream: stream, expected: expected == 0 ? .noStream : .exact(expected),
                 events: events.map { $0.newEvent(metadata: metadata) })
@@ -76,7 +87,8 @@ public actor EntityActor<E: EventSourcedEntity> {
     /// The durable state (activating the entity if needed).
     func read() async throws -> (state: E.State, version: UInt64) {
         try await prepare()
-        return durable ?? (state, version)
+        let d = durable ?? Versioned(state: state, version: version)
+        return (d.state, d.version)
     }
 
     /// Stops this actor if nothing is in flight: saves a snapshot when the state moved since the last one.

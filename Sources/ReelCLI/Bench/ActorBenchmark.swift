@@ -62,6 +62,7 @@ struct ActorsBench: AsyncParsableCommand {
         let counter = IndexCounter()
         let hot = UInt64(1)  // Zipf rank 1: the busiest session
         let started = monotonicSeconds()
+        let cpuStarted = processCPUSeconds()
         let hotCount = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<clients {
                 group.addTask {
@@ -79,6 +80,7 @@ struct ActorsBench: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let seconds = monotonicSeconds() - started
+        let cpuSeconds = processCPUSeconds() - cpuStarted
         log(String(format: "%.0f commands/s", Double(commands) / seconds))
 
         // The same events appended straight to the journal by the same clients (no actors, no decide): what the
@@ -86,6 +88,7 @@ struct ActorsBench: AsyncParsableCommand {
         log("the same \(commands) events appended without actors")
         let direct = IndexCounter()
         let directStarted = monotonicSeconds()
+        let directCPUStarted = processCPUSeconds()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<clients {
                 group.addTask {
@@ -100,6 +103,7 @@ struct ActorsBench: AsyncParsableCommand {
             try await group.waitForAll()
         }
         let directSeconds = monotonicSeconds() - directStarted
+        let directCPUSeconds = processCPUSeconds() - directCPUStarted
 
         // Activation: passivate everything (snapshots every 100 events, so tails are under 100), then wake up
         // random sessions one at a time.
@@ -142,6 +146,9 @@ struct ActorsBench: AsyncParsableCommand {
             ("commands", .int(Int64(commands))), ("clients", .int(Int64(clients))),
             ("commandsPerSecond", .double(Double(commands) / seconds)),
             ("journalOnlyAppendsPerSecond", .double(Double(commands) / directSeconds)),
+            // CPU microseconds per command (both cores): below 2 cores' worth of the wall time, latency limits.
+            ("cpuMicrosPerCommand", .double(cpuSeconds * 1e6 / Double(commands))),
+            ("cpuMicrosPerJournalOnlyAppend", .double(directCPUSeconds * 1e6 / Double(commands))),
             ("hotEntityCommands", .int(Int64(hotCount))), ("hotEntityCommandsPerSecond", .double(Double(hotCount) / seconds)),
             ("activationP50Millis", .double(activationP50)), ("activationP99Millis", .double(activationP99)),
             ("residentEntities", .int(Int64(memoryRegistry.residentCount))), ("bytesPerResidentEntity", .double(bytesPerEntity)),
