@@ -50,9 +50,9 @@ public final class ViewState {
         trendingSounds = KeyedTable("trending.sound")
     }
 
-    /// The second lane of a parallel fold: it shares `main`'s interest and trending tables (while folding,
-    /// only this lane touches them) and keeps its own copy of the videos and sessions they read, so neither
-    /// lane reads what the other writes.
+    /// The second lane of a parallel fold: it shares `main`'s interest and trending tables (it folds the
+    /// views in `Views.secondLane`, now trending alone; while folding, only this lane touches those) and keeps
+    /// its own copy of the videos and sessions they read, so neither lane reads what the other writes.
     init(laneOf main: ViewState) {
         search = nil
         isLane = true

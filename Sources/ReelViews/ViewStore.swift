@@ -97,16 +97,16 @@ public final class ViewStore: Projection {
 
     /// Chunks at least this long fold in two lanes (below it, handing work to a thread costs more than it saves).
     static let parallelChunk = 512
-    /// The second lane of the fold (interest and trending, with its own copy of what they read), made by
+    /// The second lane of the fold (trending, with its own copy of the videos and sessions it reads), made by
     /// the first long chunk; short chunks keep its catalogue current.
     private(set) var lane: ViewState?
     /// Time spent in checkpoints since this store was opened (benchmarks report it).
     public private(set) var checkpointSeconds = 0.0
 
-    /// Folds the events in order. A long chunk (catching up, rebuilding) is decoded once and folded in two
-    /// lanes at the same time, each applying every event in order to its own views: the catalogue, counters,
-    /// seen, the social graph and search here; interest and trending (a third of the fold's time each way)
-    /// on another thread. No view of one lane reads a table the other writes, so the result is the same as
+    /// Folds the events in order. A long chunk (catching up, rebuilding) is decoded in two halves at once,
+    /// then folded in two lanes at once, each applying every event in order to its own views: the catalogue,
+    /// counters, interest, seen, the social graph and search here; trending (about 40 % of the fold) on
+    /// another thread. No view of one lane reads a table the other writes, so the result is the same as
     /// folding one event at a time through every view (decision 0015; the rebuild tests compare them).
     public func apply(_ events: [RecordedEvent]) throws {
         guard events.count >= Self.parallelChunk else {
