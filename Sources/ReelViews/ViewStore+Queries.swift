@@ -43,14 +43,30 @@ extension ViewStore {
     public func trending(_ table: KeyedTable<DecayedScore>, region: UInt16, at now: Timestamp, daily: Bool = false, limit: Int = 20)
         -> [(id: UInt64, score: Double)]
     {
+        guard limit > 0 else { return [] }
         let t = now.milliseconds
-        var out: [(UInt64, Double)] = []
-        for key in table.sortedKeys where UInt16(key >> 48) == region {
-            guard let s = table[key] else { continue }
-            let v = s.value(atMillis: t)
-            out.append((key & 0xFFFF_FFFF_FFFF, daily ? v.day : v.hour))
+        // One pass keeping the best `limit` in order (sorting every key of a table of millions per request was
+        // the cost); the order is total (score, then id), so the answer does not depend on the pass's order.
+        var best: [(id: UInt64, score: Double)] = []
+        best.reserveCapacity(limit + 1)
+        func precedes(_ a: (id: UInt64, score: Double), _ b: (id: UInt64, score: Double)) -> Bool {
+            a.score != b.score ? a.score > b.score : a.id < b.id
         }
-        return out.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit).map { ($0.0, $0.1) }
+        table.forEachUnordered { key, s in
+            guard UInt16(key >> 48) == region else { return }
+            let v = s.value(atMillis: t)
+            let entry = (id: key & 0xFFFF_FFFF_FFFF, score: daily ? v.day : v.hour)
+            if best.count == limit, !precedes(entry, best[limit - 1]) { return }
+            var lo = 0
+            var hi = best.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if precedes(best[mid], entry) { lo = mid + 1 } else { hi = mid }
+            }
+            best.insert(entry, at: lo)
+            if best.count > limit { best.removeLast() }
+        }
+        return best
     }
 
     /// One row of any table as JSON (for audits), or nil when the key has none.

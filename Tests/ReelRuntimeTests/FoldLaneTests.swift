@@ -57,4 +57,32 @@ import Testing
         guard case .delete = out[2].change else { return #expect(Bool(false)) }
         guard case .retitle("e") = out[3].change else { return #expect(Bool(false)) }
     }
+
+    /// The one-pass top-k of `trending` equals sorting every row, for any limit and region.
+    @Test func trendingTopKEqualsAFullSort() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        try await DomainWorkload(users: 80, creators: 8, videos: 60).write(to: journal, sessionEvents: 6_000, batch: 64)
+        let store = try ViewTimeTravel(journal: journal, storePath: nil).rebuild(toPosition: journal.nextPosition - 1)
+        let table = store.state.trendingVideos
+        let now = Timestamp(seconds: 1_767_225_600 + 3_600)
+        let regions = Set(table.sortedKeys.map { UInt16($0 >> 48) })
+        #expect(regions.count > 1)
+        for region in regions {
+            for daily in [false, true] {
+                var all: [(id: UInt64, score: Double)] = []
+                for key in table.sortedKeys where UInt16(key >> 48) == region {
+                    let v = table[key]!.value(atMillis: now.milliseconds)
+                    all.append((key & 0xFFFF_FFFF_FFFF, daily ? v.day : v.hour))
+                }
+                all.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
+                for limit in [1, 5, 50, 100_000] {
+                    let got = store.trending(table, region: region, at: now, daily: daily, limit: limit)
+                    #expect(got.map(\.id) == all.prefix(limit).map(\.id) && got.map(\.score) == all.prefix(limit).map(\.score))
+                }
+            }
+        }
+        journal.close()
+    }
 }
