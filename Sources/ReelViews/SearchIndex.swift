@@ -89,7 +89,8 @@ final class SearchIndex {
         let delete = try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?")
         let insert = try db.cachedStatement(sql: "INSERT INTO search (rowid, kind, key, title, body) VALUES (?, ?, ?, ?, ?)")
         let retitle = try db.cachedStatement(sql: "UPDATE search SET title = ? WHERE rowid = ?")
-        for p in Self.coalesced(pending) {
+        // In rowid order: FTS5 flushes its pending terms into a new segment whenever a rowid does not ascend.
+        for p in Self.coalesced(pending).sorted(by: { $0.rowid < $1.rowid }) {
             switch p.change {
             case .upsert(let doc):
                 try delete.execute(arguments: [p.rowid])
