@@ -50,6 +50,11 @@ struct ViewsBench: AsyncParsableCommand {
         try runner.checkpoint()
         let diskSeconds = monotonicSeconds() - start
         let identical = try memory.canonicalBytes() == disk.canonicalBytes()
+        // What a restart pays: the newest complete checkpoint and the ones after it, loaded.
+        start = monotonicSeconds()
+        let reopened = try ViewStore(path: path)
+        let reopenSeconds = monotonicSeconds() - start
+        guard reopened.nextPosition == disk.nextPosition else { throw ValidationError("the reopened store is at \(reopened.nextPosition), not \(disk.nextPosition)") }
 
         let latencies = try timeTravelLatencies(journal: journal, storePath: path, workload: workload)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -61,6 +66,7 @@ struct ViewsBench: AsyncParsableCommand {
                 ("projectionEventsPerSecondInMemory", .double(Double(total) / memorySeconds)),
                 ("onDiskSeconds", .double(diskSeconds)),
                 ("checkpointSeconds", .double(disk.checkpointSeconds)),
+                ("reopenSeconds", .double(reopenSeconds)),
                 ("rebuiltEqualsInMemory", .bool(identical)),
                 ("viewStoreBytes", .int(Int64(bytes))),
             ] + Self.timeTravelFields(latencies)).rendered)
