@@ -44,41 +44,20 @@ struct ActorsBench: AsyncParsableCommand {
 
         if warm {
             log("activating \(workload.sessions) sessions")
-            let next = IndexCounter()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<clients {
-                    group.addTask {
-                        while true {
-                            let i = next.take(1)
-                            if i >= workload.sessions { return }
-                            _ = try await registry.state(of: UInt64(i + 1))
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await eachIndex(workload.sessions, clients: clients) { i in _ = try await registry.state(of: UInt64(i + 1)) }
         }
         log("\(commands) watch commands from \(clients) clients")
-        let counter = IndexCounter()
         let hot = UInt64(1)  // Zipf rank 1: the busiest session
+        let hotSent = IndexCounter()
         let started = monotonicSeconds()
         let cpuStarted = processCPUSeconds()
-        let hotCount = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<clients {
-                group.addTask {
-                    var hotSent = 0
-                    while true {
-                        let i = counter.take(1)
-                        if i >= commands { return hotSent }
-                        let (stream, e) = workload.event(UInt64(i))
-                        let watch = min(e.watchMillis, e.durationMillis)
-                        try await registry.send(.watch(video: e.video, watchMillis: watch, loops: 0, completed: watch == e.durationMillis, at: e.occurredAt), to: stream.id)
-                        if stream.id == hot { hotSent += 1 }
-                    }
-                }
-            }
-            return try await group.reduce(0, +)
+        try await eachIndex(commands, clients: clients) { i in
+            let (stream, e) = workload.event(UInt64(i))
+            let watch = min(e.watchMillis, e.durationMillis)
+            try await registry.send(.watch(video: e.video, watchMillis: watch, loops: 0, completed: watch == e.durationMillis, at: e.occurredAt), to: stream.id)
+            if stream.id == hot { _ = hotSent.take(1) }
         }
+        let hotCount = hotSent.take(0)
         let seconds = monotonicSeconds() - started
         let cpuSeconds = processCPUSeconds() - cpuStarted
         log(String(format: "%.0f commands/s", Double(commands) / seconds))
@@ -86,21 +65,13 @@ struct ActorsBench: AsyncParsableCommand {
         // The same events appended straight to the journal by the same clients (no actors, no decide): what the
         // actor layer costs on top of a durable append.
         log("the same \(commands) events appended without actors")
-        let direct = IndexCounter()
         let directStarted = monotonicSeconds()
         let directCPUStarted = processCPUSeconds()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<clients {
-                group.addTask {
-                    while true {
-                        let i = direct.take(1)
-                        if i >= commands { return }
-                        let (stream, e) = workload.event(UInt64(i))
-                        try await journal.append([StreamWrite(stream: .session(stream.id + 10_000_000), expected: .any, events: [ReelEvent.watched(e).newEvent(metadata: EventMetadata())])])
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await eachIndex(commands, clients: clients) { i in
+            let (stream, e) = workload.event(UInt64(i))
+            let write = StreamWrite(
+                stream: .session(stream.id + 10_000_000), expected: .any, events: [ReelEvent.watched(e).newEvent(metadata: EventMetadata())])
+            try await journal.append([write])
         }
         let directSeconds = monotonicSeconds() - directStarted
         let directCPUSeconds = processCPUSeconds() - directCPUStarted

@@ -51,6 +51,23 @@ final class IndexCounter: Sendable {
     func take(_ n: Int) -> Int { value.wrappingAdd(n, ordering: .relaxed).oldValue }
 }
 
+/// Runs `clients` concurrent tasks that take the indexes 0..<count in turn, each calling `body` with one.
+func eachIndex(_ count: Int, clients: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+    let next = IndexCounter()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<clients {
+            group.addTask {
+                while true {
+                    let i = next.take(1)
+                    if i >= count { return }
+                    try await body(i)
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+}
+
 /// Writes whole lines to standard output from concurrent tasks.
 final class LineWriter: Sendable {
     private let lock = Mutex(())
