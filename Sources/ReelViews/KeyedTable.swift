@@ -91,8 +91,7 @@ protocol AnyKeyedTable: AnyObject {
     func takeBlocks(complete: Bool) -> (keys: [UInt64], blocks: [(firstKey: UInt64, bytes: [UInt8])])
     /// Applies a history block: its rows replace the resident ones, its deletions remove them.
     func loadBlock(_ block: [UInt8], firstKey: UInt64) throws(JournalError)
-    /// Loads a row from its encoding; nil removes it.
-    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]?) throws(JournalError)
+    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]) throws(JournalError)
     func setLoader(_ loader: @escaping (UInt64) -> [UInt8]?)
     /// Marks rows dirty again after a checkpoint that took them failed.
     func markDirty(_ keys: [UInt64])
@@ -143,10 +142,7 @@ extension KeyedTable: AnyKeyedTable {
 
     func markDirty(_ keys: [UInt64]) { dirty.formUnion(keys) }
 
-    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]?) throws(JournalError) {
-        guard let bytes else { return load(key, nil) }
-        load(key, try Self.decode(bytes))
-    }
+    func loadEncoded(_ key: UInt64, _ bytes: [UInt8]) throws(JournalError) { load(key, try Self.decode(bytes)) }
 
     func setLoader(_ loader: @escaping (UInt64) -> [UInt8]?) {
         self.loader = { key in loader(key).flatMap { try? Self.decode($0) } }
