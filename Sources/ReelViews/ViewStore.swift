@@ -57,7 +57,8 @@ public final class ViewStore: Projection {
                 try db.execute(sql: "DELETE FROM meta")
             }
             // One row per block of keys (`HistoryBlock`); a rowid table, because blocks exceed what an index
-            // b-tree keeps inline (a WITHOUT ROWID table would spill each into overflow pages).
+            // b-tree keeps inline (a WITHOUT ROWID table would spill each into overflow pages). `tbl` is the
+            // table's place in `ViewState.tables`: reordering the tables needs a new schema version.
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS view_history (position INTEGER NOT NULL, tbl INTEGER NOT NULL, first_key INTEGER NOT NULL,
