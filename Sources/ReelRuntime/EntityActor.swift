@@ -139,26 +139,20 @@ public actor EntityActor<E: EventSourcedEntity> {
         var v: UInt64 = 0
         // A stream without events (a new session, user or video) has no snapshot either: its first command
         // costs no snapshot query and no read.
-        if try host.journal.version(of: stream) == 0 {
-            state = s
-            version = 0
-            durable = nil
-            needsReload = false
-            host.reportSize(self, bytes: E.residentBytes(s))
-            return
-        }
-        if let snap = try host.snapshot(of: stream) {
-            s = snap.state
-            v = snap.sequence
-            snapshotSequence = snap.sequence
-            lastDurable = (snap.position, snap.recordedAt)
-        }
-        for recorded in try host.journal.readStream(stream, after: v) {
-            var r = recorded
-            try host.upcast(&r)
-            if let e = try E.Event.decode(r) { E.evolve(&s, with: e) }
-            v = recorded.sequence
-            lastDurable = (recorded.position, recorded.recordedAt)
+        if try host.journal.version(of: stream) > 0 {
+            if let snap = try host.snapshot(of: stream) {
+                s = snap.state
+                v = snap.sequence
+                snapshotSequence = snap.sequence
+                lastDurable = (snap.position, snap.recordedAt)
+            }
+            for recorded in try host.journal.readStream(stream, after: v) {
+                var r = recorded
+                try host.upcast(&r)
+                if let e = try E.Event.decode(r) { E.evolve(&s, with: e) }
+                v = recorded.sequence
+                lastDurable = (recorded.position, recorded.recordedAt)
+            }
         }
         state = s
         version = v

@@ -79,11 +79,7 @@ public final class ViewStore: Projection {
         let tables = state.tables
         try db.read { db in
             nextPosition = UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'nextPosition'") ?? 0)
-            guard let base = try Row.fetchOne(db, sql: "SELECT position, rows FROM checkpoint_log WHERE complete = 1 ORDER BY position DESC LIMIT 1")
-            else { return }
-            let basePosition: Int64 = base[0]
-            completeRows = base[1]
-            rowsSinceComplete = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(rows), 0) FROM checkpoint_log WHERE position > ?", arguments: [basePosition]) ?? 0
+            guard let basePosition = try readCompleteCounts(db) else { return }
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT tbl, first_key, block FROM view_history WHERE position >= ? ORDER BY position, tbl, first_key",
                 arguments: [basePosition])
@@ -332,14 +328,17 @@ public final class ViewStore: Projection {
         return total
     }
 
-    private func reloadCompleteCounts() throws {
-        try db.read { db in
-            guard let base = try Row.fetchOne(db, sql: "SELECT position, rows FROM checkpoint_log WHERE complete = 1 ORDER BY position DESC LIMIT 1")
-            else { return }
-            completeRows = base[1]
-            rowsSinceComplete =
-                try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(rows), 0) FROM checkpoint_log WHERE position > ?", arguments: [base[0] as Int64]) ?? 0
-        }
+    private func reloadCompleteCounts() throws { _ = try db.read { db in try readCompleteCounts(db) } }
+
+    /// Reads the newest complete checkpoint's row count and the rows appended after it; returns its position
+    /// (nil: no complete checkpoint yet).
+    private func readCompleteCounts(_ db: Database) throws -> Int64? {
+        guard let base = try Row.fetchOne(db, sql: "SELECT position, rows FROM checkpoint_log WHERE complete = 1 ORDER BY position DESC LIMIT 1")
+        else { return nil }
+        let position: Int64 = base[0]
+        completeRows = base[1]
+        rowsSinceComplete = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(rows), 0) FROM checkpoint_log WHERE position > ?", arguments: [position]) ?? 0
+        return position
     }
 }
 
