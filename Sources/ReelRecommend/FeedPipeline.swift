@@ -12,8 +12,13 @@ public enum FeedPipeline {
         public var annLongTerm = 400
         public var annSession = 250
         public var trending = 250
+        public var trendingForKnownViewers = 50
         public var following = 100
         public var likedSimilar = 150
+        /// The viewer's best hashtags (by a Thompson draw of their evidence), and per hashtag this many of its
+        /// leaders and as many of its nearest videos (searched with a width of twice that).
+        public var interestTags = 3
+        public var perInterestTag = 50
         public var explore = 100
         /// Search width of the ANN sources (at least the candidates asked for).
         public var ef = 320
@@ -27,12 +32,23 @@ public enum FeedPipeline {
         /// A video is new (eligible to explore) below this many plays and this age.
         public var exploreMaxPlays: UInt32 = 50
         public var exploreMaxAgeMillis: Int64 = 86_400_000
+        /// An exploration slot is filled only by a new video whose predicted watched fraction for this viewer
+        /// plus its sampled lift reaches this; otherwise the place goes to the ranked items (a slot given to a
+        /// video the viewer will swipe away costs the session more than the play tells about the video).
+        public var exploreMinFit = 0.3
+        /// A new video leaves exploration once even an optimistic reading of its mean lift (this many standard
+        /// errors above it) is below `exploreRetireBelowLift`, after at least `exploreRetireMinPlays` plays.
+        public var exploreRetireBelowLift = -0.03
+        public var exploreRetireConfidence = 1.3
+        public var exploreRetireMinPlays: UInt32 = 4
+        /// Main hashtags do not repeat within this many items (0: they may; creators and sounds never do
+        /// within `creatorWindow`).
+        public var hashtagWindow = 0
         public init() {}
     }
 
-    /// Creators and sounds do not repeat within this many items, main hashtags within `tagWindow`.
+    /// Creators and sounds do not repeat within this many items.
     public static let creatorWindow = 5
-    public static let tagWindow = 2
 
     /// What one request did, for benchmarks and logs.
     public struct Trace: Sendable {
@@ -52,11 +68,14 @@ public enum FeedPipeline {
         var predictions: [Double] = []
         var score = 0.0
         var quality = 0.0
+        /// An exploration candidate's claim on a slot: its predicted watched fraction plus its sampled lift.
+        var fit = 0.0
     }
 
     /// The page, or nil when `deadline` passed (the caller falls back and says so).
     public static func select(
-        model: RecommenderModel, views: ViewStore, request r: FeedRequest, session: UInt64, region: String, settings: Settings = Settings(),
+        model: RecommenderModel, views: ViewStore, request r: FeedRequest, session: UInt64, region: String,
+        settings: Settings = Settings(),
         deadline: ContinuousClock.Instant? = nil, trace: inout Trace
     ) -> [FeedItem]? {
         let state = views.state
@@ -67,7 +86,9 @@ public enum FeedPipeline {
         func overran() -> Bool { deadline.map { ContinuousClock.now > $0 } ?? false }
         // What the viewer may be shown: published, not just served, not seen, not from a blocked creator.
         func eligibleFacts(_ id: UInt64) -> VideoFacts? {
-            guard let f = model.videos[id], f.live, excluded.isEmpty || !excluded.contains(id), !(seen?.contains(id) ?? false) else { return nil }
+            guard let f = model.videos[id], f.live, excluded.isEmpty || !excluded.contains(id),
+                !(seen?.contains(id) ?? false)
+            else { return nil }
             return (blocked?.contains(f.creator) ?? false) ? nil : f
         }
         func eligible(_ id: UInt64) -> Bool { eligibleFacts(id) != nil }
@@ -96,21 +117,34 @@ public enum FeedPipeline {
         let session = model.sessionVector(of: session, at: now)
         let longTerm = model.longTerm(of: r.viewer, at: now)
         if Embedding.norm(session) > 0 {
-            add(model.index.search(unit(session), k: settings.annSession, ef: max(settings.ef, settings.annSession), accept: searchable).map(\.label), "session")
+            add(
+                model.index.search(
+                    unit(session), k: settings.annSession, ef: max(settings.ef, settings.annSession), accept: searchable
+                ).map(\.label), "session")
         }
         if Embedding.norm(longTerm) > 0 {
-            add(model.index.search(unit(longTerm), k: settings.annLongTerm, ef: max(settings.ef, settings.annLongTerm), accept: searchable).map(\.label), "longTerm")
+            add(
+                model.index.search(
+                    unit(longTerm), k: settings.annLongTerm, ef: max(settings.ef, settings.annLongTerm),
+                    accept: searchable
+                ).map(\.label), "longTerm")
         }
         if overran() { return nil }
         let code = ViewKey.region(region)
         var trending = code != 0 ? Array((model.trending[code]?.top ?? []).prefix(settings.trending * 2)) : []
-        if trending.count < settings.trending * 2 { trending += (model.trending[0]?.top ?? []).prefix(settings.trending * 2) }
-        add(trending, "trending", limit: settings.trending)
+        if trending.count < settings.trending * 2 {
+            trending += (model.trending[0]?.top ?? []).prefix(settings.trending * 2)
+        }
+        // Popularity is for viewers the model knows little about; a viewer with a hashtag record gets fewer.
+        let known = !(model.users[r.viewer]?.tags.isEmpty ?? true)
+        add(trending, "trending", limit: known ? settings.trendingForKnownViewers : settings.trending)
         let user = model.users[r.viewer]
         if let following = user?.following.ids, !following.isEmpty {
             // Newest first across followed creators.
             var recent: [(Int64, UInt64)] = []
-            for c in following { for v in model.byCreator[c] ?? [] { recent.append((model.videos[v]?.publishedAt ?? 0, v)) } }
+            for c in following {
+                for v in model.byCreator[c] ?? [] { recent.append((model.videos[v]?.publishedAt ?? 0, v)) }
+            }
             recent.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
             add(recent.prefix(settings.following * 2).map(\.1), "following", limit: settings.following)
         }
@@ -124,6 +158,10 @@ public enum FeedPipeline {
             }
             add(Array(similar.prefix(settings.likedSimilar * 2)), "likedSimilar", limit: settings.likedSimilar)
         }
+        // The hashtags the viewer stays for (their own record, not the blended embedding).
+        add(
+            interestTagCandidates(model: model, viewer: r.viewer, seed: r.seed, settings: settings, accept: searchable),
+            "interestTags")
         // Exploration: new videos with few plays, by a Thompson sample of their lift (how much better than
         // the watch head expected their viewers watched) and like rate, so a video whose first viewers stay
         // longer than predicted is drawn more and more often (reach widens), and an unplayed one competes at
@@ -133,13 +171,15 @@ public enum FeedPipeline {
         for id in model.fresh.reversed() {
             guard let f = model.videos[id], now - f.publishedAt < settings.exploreMaxAgeMillis else { break }
             guard f.plays < settings.exploreMaxPlays, eligible(id), !taken.contains(id) else { continue }
+            guard stillExploring(f, settings) else { continue }
             pool.append((exploreSample(f, &ge), id))
             if pool.count >= settings.explore * 4 { break }
         }
         pool.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
         let exploreStart = candidates.count
         add(pool.prefix(settings.explore).map(\.1), "explore")
-        let drawn = [UInt64: Double](pool.prefix(settings.explore).map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a })
+        let drawn = [UInt64: Double](
+            pool.prefix(settings.explore).map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a })
         for i in exploreStart..<candidates.count { candidates[i].quality = drawn[candidates[i].video] ?? 0 }
         let wanted = r.count * 8
         if candidates.count < wanted {
@@ -157,16 +197,23 @@ public enum FeedPipeline {
         var exploring: [Int] = []
         var ranked: [Int] = []
         for i in candidates.indices {
-            let a = RankingFeatures.affinity(model: model, video: candidates[i].video, facts: candidates[i].facts, viewer: vectors, following: user?.following)
+            let a = RankingFeatures.affinity(
+                model: model, video: candidates[i].video, facts: candidates[i].facts, viewer: vectors, user: user)
             candidates[i].affinity = a
             // A crude expected watch time: affinity × the video's mean watched fraction × its length.
-            let affinity = max(0.1, 0.5 + Double(a.longTerm) + 1.5 * Double(a.session) + (a.followed ? 0.3 : 0))
-            let meanFraction = (Double(candidates[i].facts.watchFractionSum) + 0.4) / (Double(candidates[i].facts.plays) + 1)
-            candidates[i].coarse = affinity * meanFraction * Double(max(candidates[i].facts.durationMillis, 1000)) / 1000
+            let tag = 5 * Double(a.tagFit - TagEvidence.prior)
+            let affinity = max(0.1, 0.5 + Double(a.longTerm) + 1.5 * Double(a.session) + (a.followed ? 0.3 : 0) + tag)
+            let meanFraction =
+                (Double(candidates[i].facts.watchFractionSum) + 0.4) / (Double(candidates[i].facts.plays) + 1)
+            candidates[i].coarse =
+                affinity * meanFraction * Double(max(candidates[i].facts.durationMillis, 1000)) / 1000
             if candidates[i].source == "explore" { exploring.append(i) } else { ranked.append(i) }
         }
         trace.coarseScored = candidates.count
-        ranked.sort { candidates[$0].coarse != candidates[$1].coarse ? candidates[$0].coarse > candidates[$1].coarse : candidates[$0].video < candidates[$1].video }
+        ranked.sort {
+            candidates[$0].coarse != candidates[$1].coarse
+                ? candidates[$0].coarse > candidates[$1].coarse : candidates[$0].video < candidates[$1].video
+        }
         if ranked.count > settings.coarseKeep { ranked.removeLast(ranked.count - settings.coarseKeep) }
         if overran() { return nil }
 
@@ -174,25 +221,33 @@ public enum FeedPipeline {
         //    an exploration slot goes to the one whose predicted watch time plus its sampled lift is highest,
         //    so exploring shows a new video to the viewers it suits (cheaper, and its lift still measures the
         //    video, since the prediction already counts the match).
+        let replays = model.replaysPerCompletion
         func rank(_ c: inout Candidate) {
-            let features = RankingFeatures.hashed(viewer: r.viewer, video: c.video, facts: c.facts, affinity: c.affinity, at: now)
+            let features = RankingFeatures.hashed(
+                viewer: r.viewer, video: c.video, facts: c.facts, affinity: c.affinity, at: now)
             c.predictions = model.heads.map { $0.predict(features, margin: RankingFeatures.margin(c.affinity)) }
-            c.score = worth(c.predictions, durationMillis: c.facts.durationMillis, settings)
-            if c.source == "explore" { c.score += c.quality * Double(max(c.facts.durationMillis, 1000)) / 1000 }
+            c.score = worth(
+                c.predictions, durationMillis: c.facts.durationMillis, replaysPerCompletion: replays, settings)
+            if c.source == "explore" { c.fit = min(1, c.predictions[RecommenderModel.watchTask]) + c.quality }
         }
         for i in ranked { rank(&candidates[i]) }
         for i in exploring { rank(&candidates[i]) }
         trace.ranked = ranked.count + exploring.count
         func byScore(_ a: Int, _ b: Int) -> Bool {
-            candidates[a].score != candidates[b].score ? candidates[a].score > candidates[b].score : candidates[a].video < candidates[b].video
+            candidates[a].score != candidates[b].score
+                ? candidates[a].score > candidates[b].score : candidates[a].video < candidates[b].video
         }
         ranked.sort(by: byScore)
-        exploring.sort(by: byScore)
+        exploring.sort {
+            candidates[$0].fit != candidates[$1].fit
+                ? candidates[$0].fit > candidates[$1].fit : candidates[$0].video < candidates[$1].video
+        }
 
         // 4. Re-rank: diversity windows (relaxed if the page cannot fill), exploration slots at every
-        //    `exploreEvery`-th place.
-        let slots = settings.exploreEvery > 0 ? min(r.count / settings.exploreEvery, exploring.count) : 0
-        let explore = exploring.prefix(slots)
+        //    `exploreEvery`-th place for new videos that fit the viewer well enough.
+        let slotted = exploring.filter { candidates[$0].fit >= settings.exploreMinFit }
+        let slots = settings.exploreEvery > 0 ? min(r.count / settings.exploreEvery, slotted.count) : 0
+        let explore = slotted.prefix(slots)
         var page: [Int] = []
         var used = Set(explore.map { candidates[$0].video })
         let mainCount = r.count - explore.count
@@ -201,8 +256,17 @@ public enum FeedPipeline {
                 if strict {
                     let f = candidates[i].facts
                     let recent = page.suffix(creatorWindow)
-                    if recent.contains(where: { candidates[$0].facts.creator == f.creator || (candidates[$0].facts.sound == f.sound && f.sound != 0) }) { continue }
-                    if let tag = f.tags.first, page.suffix(tagWindow).contains(where: { candidates[$0].facts.tags.first == tag }) { continue }
+                    if recent.contains(where: {
+                        candidates[$0].facts.creator == f.creator
+                            || (candidates[$0].facts.sound == f.sound && f.sound != 0)
+                    }) {
+                        continue
+                    }
+                    if let tag = f.tags.first,
+                        page.suffix(settings.hashtagWindow).contains(where: { candidates[$0].facts.tags.first == tag })
+                    {
+                        continue
+                    }
                 }
                 used.insert(candidates[i].video)
                 page.append(i)
@@ -228,19 +292,71 @@ public enum FeedPipeline {
 
     /// The ranker's value of one video for a viewer now (what stage 3 orders by), or nil for an unknown or
     /// taken-down video: for offline evaluation, which ranks whole catalogues with it.
-    public static func utility(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, at now: Int64, settings: Settings = Settings())
+    public static func utility(
+        model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, at now: Int64,
+        settings: Settings = Settings()
+    )
         -> Double?
     {
         guard let f = model.videos[video], f.live else { return nil }
-        let a = RankingFeatures.affinity(model: model, viewer: viewer, session: session, video: video, facts: f, at: now)
+        let a = RankingFeatures.affinity(
+            model: model, viewer: viewer, session: session, video: video, facts: f, at: now)
         let features = RankingFeatures.hashed(viewer: viewer, video: video, facts: f, affinity: a, at: now)
         let margin = RankingFeatures.margin(a)
-        return worth(model.heads.map { $0.predict(features, margin: margin) }, durationMillis: f.durationMillis, settings)
+        return worth(
+            model.heads.map { $0.predict(features, margin: margin) }, durationMillis: f.durationMillis,
+            replaysPerCompletion: model.replaysPerCompletion, settings)
     }
 
     /// What the ranker orders by: predicted watch seconds plus the configured worth of the other tasks.
-    static func worth(_ p: [Double], durationMillis: UInt64, _ settings: Settings) -> Double {
-        p[RecommenderModel.watchTask] * Double(max(durationMillis, 1000)) / 1000 + zip(p, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
+    /// Predicted seconds of the first play (watch head × duration) and of replays (completion head × replays per
+    /// completion × duration), plus the other tasks' configured worth.
+    static func worth(_ p: [Double], durationMillis: UInt64, replaysPerCompletion: Double, _ settings: Settings)
+        -> Double
+    {
+        let seconds = Double(max(durationMillis, 1000)) / 1000
+        return p[RecommenderModel.watchTask] * seconds + p[0] * replaysPerCompletion * seconds
+            + zip(p, settings.taskWeights).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+
+    /// The spread of one impression's lift assumed when deciding to retire a new video from exploration.
+    static let retireSpread = 0.15
+
+    /// Whether a new video may still be explored: too few plays to judge, or an optimistic reading of its
+    /// mean lift (`exploreRetireConfidence` standard errors above it) still reaches `exploreRetireBelowLift`.
+    /// Most uploads are not among the best; telling them apart in a handful of plays frees the slots for the
+    /// ones that may be, which need their first day's reach.
+    public static func stillExploring(_ f: VideoFacts, _ settings: Settings) -> Bool {
+        guard f.lifted >= max(1, settings.exploreRetireMinPlays) else { return true }
+        let n = Double(f.lifted)
+        return Double(f.liftSum) / n + settings.exploreRetireConfidence * retireSpread / n.squareRoot()
+            >= settings.exploreRetireBelowLift
+    }
+
+    /// The candidates of the viewer's hashtags: a Thompson draw per hashtag of their evidence (so one they
+    /// have been shown once competes with its uncertainty), then, for the best `interestTags`, the videos
+    /// nearest that hashtag's direction in the content space (a video's content vector leans to its hashtags).
+    public static func interestTagCandidates(
+        model: RecommenderModel, viewer: UInt64, seed: UInt64, settings: Settings, accept: @escaping (UInt64) -> Bool
+    ) -> [UInt64] {
+        guard settings.interestTags > 0, let known = model.users[viewer]?.tags, !known.isEmpty else { return [] }
+        var g = SplitMix64(seed: SplitMix64.mix(seed, 0x7A6))
+        var drawn: [(Double, UInt64)] = []
+        for t in known.keys.sorted() {
+            let e = known[t]!
+            let a = Double(e.watched + TagEvidence.prior * TagEvidence.priorWeight)
+            let b = Double(e.impressions - e.watched + (1 - TagEvidence.prior) * TagEvidence.priorWeight)
+            drawn.append((g.beta(max(a, 1e-3), max(b, 1e-3)), t))
+        }
+        drawn.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        var out: [UInt64] = []
+        let k = settings.perInterestTag
+        for (_, t) in drawn.prefix(settings.interestTags) {
+            out += (model.tagLeaders[t] ?? []).filter { accept($0) }.prefix(k)
+            out += model.index.search(Embedding.direction(Embedding.key(.hashtag, t)), k: k, ef: 2 * k, accept: accept)
+                .map(\.label)
+        }
+        return out
     }
 
     /// Spread of one impression's lift (watched fraction minus prediction), and the pseudo-impressions of

@@ -27,6 +27,14 @@ final class ReelPolicy: FeedPolicy {
     private var videoIndex: [UInt64: Int] = [:]
     private var sessionIDs: [Int: UInt64] = [:]
     private var world: World!
+    /// With `REEL_SIM_DEBUG`: per candidate source and kind of page (`@new`: the viewer's first session,
+    /// `@start`: a later session's first page, `@later`: the pages after it), impressions, skip rate and watched
+    /// seconds, to see what each source costs the session (a skip is a fifth of the boredom that ends it).
+    private let debugSources = ProcessInfo.processInfo.environment["REEL_SIM_DEBUG"] != nil
+    private var servedSource: [Int: String] = [:]
+    private var pagesInSession: [Int: Int] = [:]
+    private var viewerSessions: [Int: Int] = [:]
+    private var bySource: [String: (impressions: Int, skips: Int, seconds: Double)] = [:]
 
     init(directory: String, ranker: String = "pipeline") {
         self.directory = directory
@@ -57,10 +65,14 @@ final class ReelPolicy: FeedPolicy {
         running = Task { try await engine.run() }
         while !engine.isReady { try await Task.sleep(for: .milliseconds(2)) }
         for (i, _) in world.creators.enumerated() {
-            creatorIDs.append(try await engine.registerUser(handle: "creator\(i)", region: "US", email: "c\(i)@sim.invalid", displayName: "Creator \(i)"))
+            creatorIDs.append(
+                try await engine.registerUser(
+                    handle: "creator\(i)", region: "US", email: "c\(i)@sim.invalid", displayName: "Creator \(i)"))
         }
         for i in world.viewers.indices {
-            viewerIDs.append(try await engine.registerUser(handle: "viewer\(i)", region: "US", email: "v\(i)@sim.invalid", displayName: "Viewer \(i)"))
+            viewerIDs.append(
+                try await engine.registerUser(
+                    handle: "viewer\(i)", region: "US", email: "v\(i)@sim.invalid", displayName: "Viewer \(i)"))
         }
         videoIDs = Array(repeating: 0, count: world.catalogue.videos.count)
         for v in world.catalogue.videos.indices where world.release[v] == nil { try await publish(v) }
@@ -70,7 +82,8 @@ final class ReelPolicy: FeedPolicy {
         let video = world.catalogue.videos[v]
         let id = try await engine.addPublishedVideo(
             creator: creatorIDs[world.creatorOf[v]],
-            metadata: VideoMetadata(caption: "video \(video.id)", hashtags: video.tags.map { "tag\($0)" }, sound: video.sound),
+            metadata: VideoMetadata(
+                caption: "video \(video.id)", hashtags: video.tags.map { "tag\($0)" }, sound: video.sound),
             durationMillis: video.durationMillis)
         videoIDs[v] = id
         videoIndex[id] = v
@@ -83,7 +96,9 @@ final class ReelPolicy: FeedPolicy {
 
     func sessionStarted(_ plan: World.SessionPlan, at time: Int64) async throws {
         clock.advance(to: time)
-        sessionIDs[key(plan)] = try await engine.startSession(viewer: viewerIDs[plan.viewer], context: SessionContext(region: "US"))
+        viewerSessions[plan.viewer, default: 0] += 1
+        sessionIDs[key(plan)] = try await engine.startSession(
+            viewer: viewerIDs[plan.viewer], context: SessionContext(region: "US"))
     }
 
     func page(_ r: PageRequest) async throws -> [Int] {
@@ -91,6 +106,13 @@ final class ReelPolicy: FeedPolicy {
         // Views must hold everything before the request, or the page would depend on thread timing.
         await engine.waitForViews()
         let page = try await engine.feed(session: sessionIDs[key(r.plan)]!, count: r.count)
+        if debugSources {
+            pagesInSession[key(r.plan), default: 0] += 1
+            let kind =
+                viewerSessions[r.plan.viewer, default: 0] <= 1
+                ? "@new" : pagesInSession[key(r.plan)]! == 1 ? "@start" : "@later"
+            for item in page.items { if let v = videoIndex[item.video.id] { servedSource[v] = item.source + kind } }
+        }
         return page.items.compactMap { videoIndex[$0.video.id] }
     }
 
@@ -100,14 +122,25 @@ final class ReelPolicy: FeedPolicy {
         let id = videoIDs[video]
         let duration = world.catalogue.videos[video].durationMillis
         let watched = min(outcome.watchMillis(duration: duration), duration * UInt64(1 + outcome.loops))
+        if debugSources {
+            let source = servedSource[video] ?? "?"
+            bySource[source, default: (0, 0, 0)].impressions += 1
+            bySource[source, default: (0, 0, 0)].skips += outcome.skipped ? 1 : 0
+            bySource[source, default: (0, 0, 0)].seconds += Double(watched) / 1000
+        }
         if outcome.skipped {
             try await engine.engage(session: session, .skip(video: id, watchedMillis: min(watched, duration)))
         } else {
-            try await engine.engage(session: session, .watch(video: id, watchMillis: watched, loops: UInt64(outcome.loops), completed: outcome.completed))
+            try await engine.engage(
+                session: session,
+                .watch(video: id, watchMillis: watched, loops: UInt64(outcome.loops), completed: outcome.completed))
         }
         if outcome.liked { try await engine.engage(session: session, .like(video: id)) }
         if outcome.shared { try await engine.engage(session: session, .share(video: id, channel: "sim")) }
-        if outcome.followed { try await engine.follow(user: viewerIDs[plan.viewer], creator: creatorIDs[world.creatorOf[video]], session: session) }
+        if outcome.followed {
+            try await engine.follow(
+                user: viewerIDs[plan.viewer], creator: creatorIDs[world.creatorOf[video]], session: session)
+        }
     }
 
     func sessionEnded(_ plan: World.SessionPlan, at time: Int64) async throws {
@@ -116,6 +149,14 @@ final class ReelPolicy: FeedPolicy {
     }
 
     func finish() async throws {
+        if debugSources {
+            let lines = bySource.sorted { $0.key < $1.key }.map { k, v in
+                String(
+                    format: "%@ %d impressions, skip rate %.3f, %.1f s each", k, v.impressions,
+                    Double(v.skips) / Double(max(1, v.impressions)), v.seconds / Double(max(1, v.impressions)))
+            }
+            FileHandle.standardError.write(Data("[debug] \(name) by source: \(lines.joined(separator: "; "))\n".utf8))
+        }
         await engine.shutdown()
         try await running?.value
         try? FileManager.default.removeItem(atPath: directory)

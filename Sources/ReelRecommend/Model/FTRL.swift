@@ -47,8 +47,12 @@ public struct FTRL: Sendable {
         let zi = Double(z[i])
         if abs(zi) <= parameters.l1 { return 0 }
         let sign: Double = zi < 0 ? -1 : 1
-        return -(zi - sign * parameters.l1) / ((parameters.beta + Double(n[i]).squareRoot()) / parameters.alpha + parameters.l2)
+        return -(zi - sign * parameters.l1)
+            / ((parameters.beta + Double(n[i]).squareRoot()) / parameters.alpha + parameters.l2)
     }
+
+    /// The current weight of one feature (0 when never learned or held at zero by L1).
+    public func weight(of feature: UInt64) -> Double { w[slot(feature)] }
 
     /// The predicted probability for a set of hashed features (each with value 1), on top of a fixed prior
     /// `margin` (log-odds) the weights learn to correct, as a base margin in boosted trees.

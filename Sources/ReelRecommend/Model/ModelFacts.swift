@@ -42,6 +42,25 @@ public struct UserFacts: Sendable, Hashable {
     public var following = IDList()
     /// The most recent liked or shared videos, oldest first.
     public var recentLikes: [UInt64] = []
+    /// What their watches said about each hashtag they were shown (at most `RecommenderModel.tagsKeptPerViewer`).
+    public var tags: [UInt64: TagEvidence] = [:]
+}
+
+/// A viewer's record with one hashtag: watched fraction (one play, capped at 1) summed over the impressions of
+/// videos carrying it. Unlike the embedding, which blends a video's hashtags with its creator, sound and words,
+/// this answers "do they stay for this hashtag" from the first impression on.
+public struct TagEvidence: Sendable, Hashable {
+    public var watched: Float = 0
+    public var impressions: Float = 0
+    public init(watched: Float = 0, impressions: Float = 0) {
+        self.watched = watched
+        self.impressions = impressions
+    }
+    /// What a viewer watches of a hashtag they have never been shown, and its weight in pseudo-impressions.
+    public static let prior: Float = 0.35
+    public static let priorWeight: Float = 1
+    /// The mean watched fraction, shrunk toward the prior.
+    public var fit: Float { (watched + Self.prior * Self.priorWeight) / (impressions + Self.priorWeight) }
 }
 
 /// One viewing session: its short-term vector and the impression whose outcome is still being collected.

@@ -10,8 +10,10 @@ import ReelViews
 /// memorise. Keys are mixed with SplitMix64's finaliser: fixed across processes.
 public enum RankingFeatures {
     enum Namespace: UInt64 {
-        case bias = 1, video, creator, sound, tag, longTermBucket, sessionBucket, affinityCross, followed, durationBucket,
-            durationAffinity, completionBucket, playsBucket, viewerCreator, likeRateBucket, freshness, viewerTag
+        case bias = 1, video, creator, sound, tag, longTermBucket, sessionBucket, affinityCross, followed,
+            durationBucket,
+            durationAffinity, completionBucket, playsBucket, viewerCreator, likeRateBucket, freshness, viewerTag,
+            tagFit, tagFitDuration
     }
 
     @inline(__always) static func key(_ ns: Namespace, _ value: UInt64) -> UInt64 {
@@ -23,7 +25,13 @@ public enum RankingFeatures {
         public var longTerm: Float
         public var session: Float
         public var followed: Bool
+        /// The viewer's mean `TagEvidence.fit` over the video's hashtags, and the impressions behind it.
+        public var tagFit: Float = TagEvidence.prior
+        public var tagEvidence: Float = 0
     }
+
+    /// Hashtags of a video that count (features, evidence).
+    static let tagsPerVideo = 6
 
     /// A viewer's vectors at one moment, unit length (empty when nothing is known): a page computes them once.
     public struct ViewerVectors: Sendable {
@@ -41,28 +49,53 @@ public enum RankingFeatures {
         }
     }
 
-    public static func affinity(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts: VideoFacts, at now: Int64)
+    public static func affinity(
+        model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts: VideoFacts, at now: Int64
+    )
         -> Affinity
     {
         affinity(
             model: model, video: video, facts: facts,
-            viewer: ViewerVectors(longTerm: model.longTerm(of: viewer, at: now), session: model.sessionVector(of: session, at: now)),
-            following: model.users[viewer]?.following)
+            viewer: ViewerVectors(
+                longTerm: model.longTerm(of: viewer, at: now), session: model.sessionVector(of: session, at: now)),
+            user: model.users[viewer])
     }
 
     /// The same, with the viewer's vectors already decayed to now and normalised.
-    public static func affinity(model: RecommenderModel, video: UInt64, facts: VideoFacts, viewer: ViewerVectors, following: IDList?) -> Affinity {
+    public static func affinity(
+        model: RecommenderModel, video: UInt64, facts: VideoFacts, viewer: ViewerVectors, user: UserFacts?
+    ) -> Affinity {
         let (l, s) = model.cosines(of: video, facts: facts, viewer)
-        return Affinity(longTerm: l, session: s, followed: following?.contains(facts.creator) ?? false)
+        var a = Affinity(longTerm: l, session: s, followed: user?.following.contains(facts.creator) ?? false)
+        if let known = user?.tags, !known.isEmpty, !facts.tags.isEmpty {
+            var fit: Float = 0
+            var evidence: Float = 0
+            let tags = facts.tags.prefix(tagsPerVideo)
+            for t in tags {
+                let e = known[t] ?? TagEvidence()
+                fit += e.fit
+                evidence += e.impressions
+            }
+            a.tagFit = fit / Float(tags.count)
+            a.tagEvidence = evidence
+        }
+        return a
     }
 
-    public static func hashed(model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts f: VideoFacts, at now: Int64)
+    public static func hashed(
+        model: RecommenderModel, viewer: UInt64, session: UInt64, video: UInt64, facts f: VideoFacts, at now: Int64
+    )
         -> [UInt64]
     {
-        hashed(viewer: viewer, video: video, facts: f, affinity: affinity(model: model, viewer: viewer, session: session, video: video, facts: f, at: now), at: now)
+        hashed(
+            viewer: viewer, video: video, facts: f,
+            affinity: affinity(model: model, viewer: viewer, session: session, video: video, facts: f, at: now), at: now
+        )
     }
 
-    public static func hashed(viewer: UInt64, video: UInt64, facts f: VideoFacts, affinity a: Affinity, at now: Int64) -> [UInt64] {
+    public static func hashed(viewer: UInt64, video: UInt64, facts f: VideoFacts, affinity a: Affinity, at now: Int64)
+        -> [UInt64]
+    {
         let lt = bucket(a.longTerm)
         let st = bucket(a.session)
         let duration = UInt64(min(12, max(0, log2(Double(max(f.durationMillis, 1000)) / 1000).rounded(.down) + 1)))
@@ -71,12 +104,19 @@ public enum RankingFeatures {
         let likeRate = UInt64(min(9, (Double(f.likes) + 0.1) / (Double(f.plays) + 3) * 40))
         let ageHours = now > f.publishedAt ? Double(now - f.publishedAt) / 3_600_000 : 0
         var out: [UInt64] = [
-            key(.bias, 0), key(.video, video), key(.creator, f.creator), key(.longTermBucket, lt), key(.sessionBucket, st),
+            key(.bias, 0), key(.video, video), key(.creator, f.creator), key(.longTermBucket, lt),
+            key(.sessionBucket, st),
             key(.affinityCross, lt << 8 | st), key(.followed, a.followed ? 1 : 0), key(.durationBucket, duration),
-            key(.durationAffinity, duration << 8 | max(lt, st)), key(.completionBucket, completion), key(.playsBucket, plays),
+            key(.durationAffinity, duration << 8 | max(lt, st)), key(.completionBucket, completion),
+            key(.playsBucket, plays),
             key(.viewerCreator, SplitMix64.mix(viewer, f.creator)), key(.likeRateBucket, likeRate),
             key(.freshness, UInt64(min(8, log2(ageHours + 1).rounded(.down)))),
         ]
+        // The hashtag evidence in tenths, by how much of it there is (none, 1, 2-3, 4-7, 8+ impressions).
+        let fit = UInt64(min(10, max(0, a.tagFit * 10)))
+        let evidence = a.tagEvidence < 1 ? 0 : UInt64(min(4, log2(Double(a.tagEvidence)).rounded(.down) + 1))
+        out.append(key(.tagFit, fit << 4 | evidence))
+        out.append(key(.tagFitDuration, fit << 8 | duration))
         if f.sound != 0 { out.append(key(.sound, f.sound)) }
         for t in f.tags.prefix(6) {
             out.append(key(.tag, t))

@@ -5,7 +5,7 @@ import ReelViews
 /// by bit pattern), so equal models give equal bytes and a digest compares two processes.
 extension RecommenderModel {
     static let magic: UInt32 = 0x4C44_4D52  // "RMDL"
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
 
     public func serialized() -> [UInt8] {
         var w = ByteWriter(capacity: 1 << 20)
@@ -38,6 +38,12 @@ extension RecommenderModel {
             w.writeInt64(u.updatedAt)
             w.writeIDs(u.following.ids)
             w.writeIDs(u.recentLikes)
+            w.writeUInt64(UInt64(u.tags.count))
+            for t in u.tags.keys.sorted() {
+                w.writeUInt64(t)
+                w.writeUInt32(u.tags[t]!.watched.bitPattern)
+                w.writeUInt32(u.tags[t]!.impressions.bitPattern)
+            }
         }
         w.writeUInt64(UInt64(sessions.count))
         for k in sessions.keys.sorted() {
@@ -59,7 +65,7 @@ extension RecommenderModel {
                 w.writeByte(0)
             }
         }
-        for table in [byTag, bySound, byCreator] {
+        for table in [byTag, bySound, byCreator, tagLeaders] {
             w.writeUInt64(UInt64(table.count))
             for k in table.keys.sorted() {
                 w.writeUInt64(k)
@@ -67,6 +73,8 @@ extension RecommenderModel {
             }
         }
         w.writeIDs(fresh)
+        w.writeUInt64(completedPlays)
+        w.writeUInt64(replays)
         w.writeUInt64(UInt64(trending.count))
         for region in trending.keys.sorted() {
             let board = trending[region]!
@@ -97,7 +105,9 @@ extension RecommenderModel {
         var r = RawReader(bytes: bytes, offset: 0)
         guard try r.u32() == magic else { throw ModelFileError("not a recommender model (bad magic)") }
         let version = try r.u32()
-        guard version == formatVersion else { throw ModelFileError("recommender model format \(version) is not supported (expected \(formatVersion))") }
+        guard version == formatVersion else {
+            throw ModelFileError("recommender model format \(version) is not supported (expected \(formatVersion))")
+        }
         var offset = r.offset
         let index = try HNSWIndex.deserialize(bytes, offset: &offset)
         r.offset = offset
@@ -132,6 +142,10 @@ extension RecommenderModel {
             u.updatedAt = Int64(bitPattern: try r.u64())
             u.following = IDList(ids: try r.ids())
             u.recentLikes = try r.ids()
+            for _ in 0..<(try r.count()) {
+                let t = try r.u64()
+                u.tags[t] = TagEvidence(watched: try r.f32(), impressions: try r.f32())
+            }
             m.users[k] = u
         }
         for _ in 0..<(try r.count()) {
@@ -142,21 +156,29 @@ extension RecommenderModel {
             s.vector = try r.floats()
             s.updatedAt = Int64(bitPattern: try r.u64())
             if try r.u8() == 1 {
-                let video = try r.u64(), creator = try r.u64(), features = try r.ids(), flags = try r.u8(), fraction = try r.f32(), margin = try r.f32()
+                let video = try r.u64()
+                let creator = try r.u64()
+                let features = try r.ids()
+                let flags = try r.u8()
+                let fraction = try r.f32()
+                let margin = try r.f32()
                 s.pending = PendingImpression(
-                    video: video, creator: creator, features: features, completed: flags & 1 != 0, watchFraction: fraction, margin: margin, liked: flags & 2 != 0,
+                    video: video, creator: creator, features: features, completed: flags & 1 != 0,
+                    watchFraction: fraction, margin: margin, liked: flags & 2 != 0,
                     shared: flags & 4 != 0, followed: flags & 8 != 0)
             }
             m.sessions[k] = s
         }
         var tables: [[UInt64: [UInt64]]] = []
-        for _ in 0..<3 {
+        for _ in 0..<4 {
             var t: [UInt64: [UInt64]] = [:]
             for _ in 0..<(try r.count()) { t[try r.u64()] = try r.ids() }
             tables.append(t)
         }
-        (m.byTag, m.bySound, m.byCreator) = (tables[0], tables[1], tables[2])
+        (m.byTag, m.bySound, m.byCreator, m.tagLeaders) = (tables[0], tables[1], tables[2], tables[3])
         m.fresh = try r.ids()
+        m.completedPlays = try r.u64()
+        m.replays = try r.u64()
         for _ in 0..<(try r.count()) {
             let region = UInt16(truncatingIfNeeded: try r.u8()) | UInt16(try r.u8()) << 8
             var board = TrendingBoard()
@@ -166,21 +188,28 @@ extension RecommenderModel {
             m.trending[region] = board
         }
         let headCount = Int(try r.u32())
-        guard headCount == tasks.count else { throw ModelFileError("model has \(headCount) ranker heads, expected \(tasks.count)") }
+        guard headCount == tasks.count else {
+            throw ModelFileError("model has \(headCount) ranker heads, expected \(tasks.count)")
+        }
         for t in 0..<headCount {
             let bits = Int(try r.u32())
             guard (8...26).contains(bits) else { throw ModelFileError("ranker head \(t) has \(bits) hash bits") }
             var h = FTRL(bits: bits)
             h.z = try r.floats()
             h.n = try r.floats()
-            guard h.z.count == 1 << bits, h.n.count == 1 << bits else { throw ModelFileError("ranker head \(t) has the wrong number of weights") }
+            guard h.z.count == 1 << bits, h.n.count == 1 << bits else {
+                throw ModelFileError("ranker head \(t) has the wrong number of weights")
+            }
             h.refreshWeights()
             m.heads[t] = h
             m.validation[t] = ProgressiveValidation(
-                examples: try r.u64(), positives: try r.u64(), logLoss: Double(bitPattern: try r.u64()), baselineLogLoss: Double(bitPattern: try r.u64()),
+                examples: try r.u64(), positives: try r.u64(), logLoss: Double(bitPattern: try r.u64()),
+                baselineLogLoss: Double(bitPattern: try r.u64()),
                 labelSum: Double(bitPattern: try r.u64()))
         }
-        guard r.offset == bytes.count else { throw ModelFileError("\(bytes.count - r.offset) unexpected bytes after the model") }
+        guard r.offset == bytes.count else {
+            throw ModelFileError("\(bytes.count - r.offset) unexpected bytes after the model")
+        }
         return m
     }
 }
@@ -204,14 +233,20 @@ extension RawReader {
     }
     mutating func ids() throws(ModelFileError) -> [UInt64] {
         let n = Int(try u32())
-        guard n * 8 <= bytes.count - offset else { throw ModelFileError("a list of \(n) ids runs past the end at byte \(offset)") }
+        guard n * 8 <= bytes.count - offset else {
+            throw ModelFileError("a list of \(n) ids runs past the end at byte \(offset)")
+        }
         return try (0..<n).map { _ throws(ModelFileError) in try u64() }
     }
     mutating func floats() throws(ModelFileError) -> [Float] {
         let n = Int(try u32())
         let start = try take(n * 4)
         var out = [Float](repeating: 0, count: n)
-        if n > 0 { out.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: n * 4) } }
+        if n > 0 {
+            out.withUnsafeMutableBytes {
+                $0.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: n * 4)
+            }
+        }
         return out
     }
 }

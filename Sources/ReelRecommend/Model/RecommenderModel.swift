@@ -21,12 +21,18 @@ public final class RecommenderModel {
     public static let recentPerKey = 64
     public static let freshPool = 20_000
     static let recentLikesKept = 8
+    public static let leadersPerTag = 100
+    /// Hashtags remembered per viewer (the least seen go first).
+    public static let tagsKeptPerViewer = 64
 
     public let index: HNSWIndex
     public internal(set) var videos: [UInt64: VideoFacts] = [:]
     public internal(set) var users: [UInt64: UserFacts] = [:]
     public internal(set) var sessions: [UInt64: SessionFacts] = [:]
     public internal(set) var byTag: [UInt64: [UInt64]] = [:]
+    /// Per hashtag, the videos viewers watch most seconds of (`leaderScore`), best first as of each one's
+    /// latest play: the catalogue's best of a hashtag, where `byTag` only has its newest.
+    public internal(set) var tagLeaders: [UInt64: [UInt64]] = [:]
     public internal(set) var bySound: [UInt64: [UInt64]] = [:]
     public internal(set) var byCreator: [UInt64: [UInt64]] = [:]
     /// Recently published videos, oldest first (the exploration pool's source).
@@ -34,6 +40,12 @@ public final class RecommenderModel {
     /// Trending per region (0: everywhere), in the model so the pipeline need not scan the views.
     public internal(set) var trending: [UInt16: TrendingBoard] = [:]
     public internal(set) var heads: [FTRL]
+    /// Completed plays and the replays (loops) that followed them, so the ranker can count the seconds of
+    /// replays a completion brings (`replaysPerCompletion`).
+    public internal(set) var completedPlays: UInt64 = 0
+    public internal(set) var replays: UInt64 = 0
+    /// Replays per completed play, shrunk toward none until there are plays to tell.
+    public var replaysPerCompletion: Double { Double(replays) / (Double(completedPlays) + 20) }
     public internal(set) var validation: [ProgressiveValidation]
 
     public init(indexParameters: HNSWIndex.Parameters = .init(m: 16, efConstruction: 64)) {
@@ -66,7 +78,9 @@ public final class RecommenderModel {
     /// Cosines of the viewer's (unit) vectors with `vector(of:)`, without building it: content · q plus the
     /// collaborative pull's share, over the combined vector's length. The one place affinities come from, in
     /// the fold (training) and in the feed (serving), so both see the same bits.
-    func cosines(of video: UInt64, facts: VideoFacts, _ q: RankingFeatures.ViewerVectors) -> (longTerm: Float, session: Float) {
+    func cosines(of video: UInt64, facts: VideoFacts, _ q: RankingFeatures.ViewerVectors) -> (
+        longTerm: Float, session: Float
+    ) {
         guard !q.longTerm.isEmpty || !q.session.isEmpty else { return (0, 0) }
         let d = Embedding.dimension
         return index.withVector(of: video) { c -> (longTerm: Float, session: Float) in
@@ -161,25 +175,41 @@ public final class RecommenderModel {
         case .watched(let e):
             let fraction = e.durationMillis > 0 ? min(Double(e.watchMillis) / Double(e.durationMillis), 3) : 0
             let signal = Float(min(fraction, 1) + (e.completed ? 0.5 : 0) + 0.3 * Double(min(e.loops, 3)) - 0.4)
-            impression(viewer: e.viewer, video: e.video, session: e.session, completed: e.completed, fraction: min(fraction, 1), at: e.occurredAt.milliseconds)
-            noteTrending(e.video, session: e.session, weight: min(fraction, 1) + (e.completed ? 1 : 0), at: e.occurredAt.milliseconds)
+            impression(
+                viewer: e.viewer, video: e.video, session: e.session, completed: e.completed,
+                fraction: min(fraction, 1), at: e.occurredAt.milliseconds)
+            learnTags(viewer: e.viewer, video: e.video, fraction: min(fraction, 1))
+            noteTrending(
+                e.video, session: e.session, weight: min(fraction, 1) + (e.completed ? 1 : 0),
+                at: e.occurredAt.milliseconds)
             if var f = videos[e.video] {
                 f.plays &+= 1
-                if e.completed { f.completions &+= 1 }
+                if e.completed {
+                    f.completions &+= 1
+                    completedPlays &+= 1
+                    replays &+= min(e.loops, 10)
+                }
                 f.watchFractionSum += Float(min(fraction, 1))
                 videos[e.video] = f
             }
+            promote(e.video)
             engage(viewer: e.viewer, video: e.video, session: e.session, signal: signal, at: e.occurredAt.milliseconds)
         case .skipped(let e):
             let fraction = e.durationMillis > 0 ? min(Double(e.watchedMillis) / Double(e.durationMillis), 1) : 0
-            impression(viewer: e.viewer, video: e.video, session: e.session, completed: false, fraction: fraction, at: e.occurredAt.milliseconds)
+            impression(
+                viewer: e.viewer, video: e.video, session: e.session, completed: false, fraction: fraction,
+                at: e.occurredAt.milliseconds)
+            learnTags(viewer: e.viewer, video: e.video, fraction: fraction)
             if var f = videos[e.video] {
                 f.plays &+= 1
                 f.watchFractionSum += Float(fraction)
                 videos[e.video] = f
             }
+            promote(e.video)
             // A quick skip says more than a late one.
-            engage(viewer: e.viewer, video: e.video, session: e.session, signal: Float(-0.6 + 0.5 * fraction), at: e.occurredAt.milliseconds)
+            engage(
+                viewer: e.viewer, video: e.video, session: e.session, signal: Float(-0.6 + 0.5 * fraction),
+                at: e.occurredAt.milliseconds)
         case .liked(let e): applyLike(e)
         case .unliked(let e):
             if var f = videos[e.video], f.likes > 0 {
@@ -211,7 +241,9 @@ public final class RecommenderModel {
     private func noteTrending(_ video: UInt64, session: UInt64, weight: Double, at now: Int64) {
         guard weight > 0 else { return }
         let region = sessions[session]?.region ?? 0
-        for r in region == 0 ? [UInt16(0)] : [region, 0] { trending[r, default: TrendingBoard()].add(video, weight: weight, at: now) }
+        for r in region == 0 ? [UInt16(0)] : [region, 0] {
+            trending[r, default: TrendingBoard()].add(video, weight: weight, at: now)
+        }
     }
 
     private func publish(_ video: UInt64, at time: Int64) {
@@ -236,6 +268,7 @@ public final class RecommenderModel {
         f.live = false
         videos[video] = f
         index.remove(video)
+        for t in f.tags.prefix(RankingFeatures.tagsPerVideo) { tagLeaders[t]?.removeAll { $0 == video } }
     }
 
     /// Erasure drops every per-viewer fact (vectors, follows, likes, sessions). Videos' collaborative sums keep
@@ -268,15 +301,63 @@ public final class RecommenderModel {
 
     /// A watch or skip: the session's previous impression is complete (learn from it); this one's features are
     /// taken now, before the event changes anything.
-    private func impression(viewer: UInt64, video: UInt64, session: UInt64, completed: Bool, fraction: Double, at now: Int64) {
+    private func impression(
+        viewer: UInt64, video: UInt64, session: UInt64, completed: Bool, fraction: Double, at now: Int64
+    ) {
         finishPending(of: session)
         guard var s = sessions[session], let f = videos[video] else { return }
-        let affinity = RankingFeatures.affinity(model: self, viewer: viewer, session: session, video: video, facts: f, at: now)
+        let affinity = RankingFeatures.affinity(
+            model: self, viewer: viewer, session: session, video: video, facts: f, at: now)
         let features = RankingFeatures.hashed(viewer: viewer, video: video, facts: f, affinity: affinity, at: now)
         s.pending = PendingImpression(
             video: video, creator: f.creator, features: features, completed: completed, watchFraction: Float(fraction),
             margin: Float(RankingFeatures.margin(affinity)))
         sessions[session] = s
+    }
+
+    /// Expected seconds watched per play: the smoothed mean watched fraction times the duration.
+    public static func leaderScore(_ f: VideoFacts) -> Double {
+        (Double(f.watchFractionSum) + 2 * Double(TagEvidence.prior)) / (Double(f.plays) + 2) * Double(f.durationMillis)
+            / 1000
+    }
+
+    /// Moves a just-played video to its place among its hashtags' leaders (binary search over the list as
+    /// ordered by each entry's current score: deterministic, and cheap enough to run on every play).
+    private func promote(_ video: UInt64) {
+        guard let f = videos[video], f.live else { return }
+        let score = Self.leaderScore(f)
+        for t in f.tags.prefix(RankingFeatures.tagsPerVideo) {
+            var list = tagLeaders[t] ?? []
+            list.removeAll { $0 == video }
+            var lo = 0
+            var hi = list.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if (videos[list[mid]].map(Self.leaderScore) ?? 0) >= score { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo < Self.leadersPerTag else { continue }
+            list.insert(video, at: lo)
+            if list.count > Self.leadersPerTag { list.removeLast() }
+            tagLeaders[t] = list
+        }
+    }
+
+    /// The viewer's hashtag evidence after an impression (its features were taken before, by `impression`).
+    private func learnTags(viewer: UInt64, video: UInt64, fraction: Double) {
+        guard let f = videos[video], !f.tags.isEmpty else { return }
+        var u = users[viewer] ?? UserFacts()
+        for t in f.tags.prefix(RankingFeatures.tagsPerVideo) {
+            u.tags[t, default: TagEvidence()].watched += Float(fraction)
+            u.tags[t, default: TagEvidence()].impressions += 1
+        }
+        while u.tags.count > Self.tagsKeptPerViewer {
+            // The least seen, then the highest id: a total order, so every replay evicts the same one.
+            let least = u.tags.min { a, b in
+                a.value.impressions != b.value.impressions ? a.value.impressions < b.value.impressions : a.key > b.key
+            }!
+            u.tags[least.key] = nil
+        }
+        users[viewer] = u
     }
 
     /// Progressive validation, then learning, for every task of a finished impression.
@@ -285,11 +366,16 @@ public final class RecommenderModel {
         s.pending = nil
         sessions[session] = s
         let labels = [p.completed, p.liked, p.shared, p.followed].map { $0 ? 1.0 : 0.0 } + [Double(p.watchFraction)]
+        let own = heads[Self.watchTask].weight(of: RankingFeatures.key(.video, p.video))
         for t in heads.indices {
             let prediction = heads[t].learn(p.features, label: labels[t], margin: Double(p.margin))
             validation[t].record(prediction: prediction, label: labels[t])
             if t == Self.watchTask, var f = videos[p.video] {
-                f.liftSum += Float(labels[t] - prediction)
+                // The lift is measured against the prediction without the video's own weight: that weight
+                // learns the video's quality from its first plays, and a prediction that already knows it
+                // would leave every video's lift near zero.
+                let blind = 1 / (1 + exp(own - log(max(prediction, 1e-9) / max(1 - prediction, 1e-9))))
+                f.liftSum += Float(labels[t] - blind)
                 f.lifted &+= 1
                 videos[p.video] = f
             }
@@ -335,4 +421,3 @@ extension CreatorFollowed {
         return p.video
     }
 }
-
