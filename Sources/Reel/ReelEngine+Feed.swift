@@ -17,7 +17,7 @@ public struct FeedPage: Sendable, Hashable {
 public struct FeedEntry: Sendable, Hashable {
     public var video: VideoDetails
     /// Which candidate source chose it: the pipeline's "session", "longTerm", "trending", "following",
-    /// "likedSimilar", "explore", "fresh"; the fallback's "fallback" (or, with the trending ranker, "trending",
+    /// "likedSimilar", "interestTags", "explore", "fresh"; the fallback's "fallback" (or, with the trending ranker, "trending",
     /// "trendingGlobal", "fresh").
     public var source: String
     public var score: Float

@@ -44,6 +44,9 @@ public enum FeedPipeline {
         /// Main hashtags do not repeat within this many items (0: they may; creators and sounds never do
         /// within `creatorWindow`).
         public var hashtagWindow = 0
+        /// For a viewer without a hashtag record, main hashtags do not repeat within this many items: their first
+        /// page spans hashtags, so it repeats less and tells which ones they stay for.
+        public var coldHashtagWindow = 9
         public init() {}
     }
 
@@ -249,6 +252,7 @@ public enum FeedPipeline {
         let slots = settings.exploreEvery > 0 ? min(r.count / settings.exploreEvery, slotted.count) : 0
         let explore = slotted.prefix(slots)
         var page: [Int] = []
+        let hashtagWindow = (user?.tags.isEmpty ?? true) ? settings.coldHashtagWindow : settings.hashtagWindow
         var used = Set(explore.map { candidates[$0].video })
         let mainCount = r.count - explore.count
         for strict in [true, false] where page.count < mainCount {
@@ -263,7 +267,7 @@ public enum FeedPipeline {
                         continue
                     }
                     if let tag = f.tags.first,
-                        page.suffix(settings.hashtagWindow).contains(where: { candidates[$0].facts.tags.first == tag })
+                        page.suffix(hashtagWindow).contains(where: { candidates[$0].facts.tags.first == tag })
                     {
                         continue
                     }
