@@ -286,7 +286,8 @@ public enum FeedPipeline {
             var features = [
                 NamedValue("longTerm", c.affinity.longTerm), NamedValue("session", c.affinity.session),
                 NamedValue("followed", c.affinity.followed ? 1 : 0), NamedValue("plays", Float(c.facts.plays)),
-                NamedValue("coarse", Float(c.coarse)),
+                NamedValue("coarse", Float(c.coarse)), NamedValue("tagFit", c.affinity.tagFit),
+                NamedValue("tagEvidence", c.affinity.tagEvidence),
             ]
             for (t, p) in zip(RecommenderModel.tasks, c.predictions) { features.append(NamedValue("p_" + t, Float(p))) }
             if c.source == "explore" { features.append(NamedValue("exploreSample", Float(c.quality))) }
