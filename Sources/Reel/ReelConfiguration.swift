@@ -104,7 +104,7 @@ public struct ReelConfiguration: Sendable, Hashable {
         /// `taskWeights` as numbers (validated when the configuration loads).
         public var parsedTaskWeights: [Double] { taskWeights.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
         /// Of every this many feed items, one is an exploration slot for a new video (0: none).
-        public var exploreEvery = 2
+        public var exploreEvery = 3
         /// When ranking takes longer than this, the page is served by the trending fallback, marked as such.
         public var timeBudgetMillis = 250
         public init() {}

@@ -28,7 +28,7 @@ public enum FeedPipeline {
         /// predicted watch seconds (watch head × duration) plus these times the other heads' probabilities.
         public var taskWeights: [Double] = [2, 10, 20, 30]
         /// Of every `exploreEvery` items, one is an exploration slot (0: none).
-        public var exploreEvery = 2
+        public var exploreEvery = 3
         /// A video is new (eligible to explore) below this many plays and this age.
         public var exploreMaxPlays: UInt32 = 50
         public var exploreMaxAgeMillis: Int64 = 86_400_000

@@ -177,25 +177,10 @@ extension VectorIndexTests {
     /// The fold measures lift: a video watched to the end by viewers the model expected to swipe has a
     /// positive lift sum, one skipped at once a negative one.
     @Test func foldAccumulatesLiftPerVideo() throws {
-        let model = RecommenderModel()
-        let t0 = Timestamp(seconds: 1_767_225_600)
-        var clock = t0
-        func at() -> Timestamp {
-            clock = clock.adding(microseconds: 1_000_000)
-            return clock
-        }
-        for v: UInt64 in [1, 2] {
-            model.apply(.uploadCompleted(UploadCompleted(video: v, creator: 100 + v, caption: "clip", hashtags: ["t\(v)"], sound: 0, source: 0, sourceKind: "", blob: "", occurredAt: at())))
-            model.apply(.processingSucceeded(ProcessingSucceeded(video: v, durationMillis: 20_000, renditions: [], sound: 0, occurredAt: at())))
-            model.apply(.published(VideoPublished(video: v, occurredAt: at())))
-        }
-        for viewer: UInt64 in 1...20 {
-            let session = 1_000 + viewer
-            model.apply(.sessionStarted(SessionStarted(session: session, viewer: viewer, region: "US", language: "en", device: "phone", network: "wifi", occurredAt: at())))
-            model.apply(.watched(VideoWatched(viewer: viewer, video: 1, session: session, watchMillis: 20_000, durationMillis: 20_000, loops: 0, completed: true, occurredAt: at())))
-            model.apply(.skipped(VideoSkipped(viewer: viewer, video: 2, session: session, watchedMillis: 500, durationMillis: 20_000, occurredAt: at())))
-            model.apply(.sessionEnded(SessionEnded(session: session, viewer: viewer, occurredAt: at())))
-        }
+        var w = FoldedWorld()
+        for v: UInt64 in [1, 2] { w.publish(v, hashtag: "t\(v)") }
+        for viewer: UInt64 in 1...20 { w.session(1_000 + viewer, viewer: viewer, watches: [(1, 1.0), (2, 0.025)]) }
+        let model = w.model
         let watched = try #require(model.videos[1]), skipped = try #require(model.videos[2])
         #expect(watched.lifted == 20 && skipped.lifted == 20)
         #expect(watched.liftSum > 0 && skipped.liftSum < 0, "lift \(watched.liftSum) vs \(skipped.liftSum)")

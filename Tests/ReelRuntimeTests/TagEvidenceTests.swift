@@ -5,7 +5,7 @@ import ReelRecommend
 import Testing
 
 /// A small world folded into a model: videos with one hashtag each, and viewers' watches of them.
-private struct TagWorld {
+struct FoldedWorld {
     let model = RecommenderModel()
     private var clock = Timestamp(seconds: 1_767_225_600)
 
@@ -57,7 +57,7 @@ private struct TagWorld {
     /// The fold keeps, per viewer and hashtag, what they watched of it; the feature a new video of a hashtag
     /// gets says so from the first impressions on, and the evidence survives the model's round trip.
     @Test func evidenceFollowsWatchesAndSurvivesSerialisation() throws {
-        var w = TagWorld()
+        var w = FoldedWorld()
         for v: UInt64 in 1...6 { w.publish(v, hashtag: v <= 3 ? "cats" : "cars") }
         w.publish(7, hashtag: "cats")
         w.publish(8, hashtag: "cars")
@@ -88,7 +88,7 @@ private struct TagWorld {
 
     /// A viewer shown more hashtags than are kept forgets the least seen first, the same way in every replay.
     @Test func evidenceIsBoundedLeastSeenFirst() throws {
-        var w = TagWorld()
+        var w = FoldedWorld()
         let count = RecommenderModel.tagsKeptPerViewer + 6
         for v in 1...UInt64(count) { w.publish(v, hashtag: "tag\(v)") }
         // The first hashtag is watched twice, every other once.
@@ -101,7 +101,7 @@ private struct TagWorld {
 
     /// The candidate source that follows the viewer's hashtags names videos of the hashtag they stay for.
     @Test func interestTagsSourceFollowsTheHashtagTheViewerStaysFor() throws {
-        var w = TagWorld()
+        var w = FoldedWorld()
         for v: UInt64 in 1...40 { w.publish(v, hashtag: v % 2 == 0 ? "cats" : "cars") }
         w.session(1_001, viewer: 1, watches: [(2, 1.0), (1, 0.05), (4, 1.0), (3, 0.05)])
         var settings = FeedPipeline.Settings()

@@ -178,34 +178,17 @@ public final class RecommenderModel {
             impression(
                 viewer: e.viewer, video: e.video, session: e.session, completed: e.completed,
                 fraction: min(fraction, 1), at: e.occurredAt.milliseconds)
-            learnTags(viewer: e.viewer, video: e.video, fraction: min(fraction, 1))
             noteTrending(
                 e.video, session: e.session, weight: min(fraction, 1) + (e.completed ? 1 : 0),
                 at: e.occurredAt.milliseconds)
-            if var f = videos[e.video] {
-                f.plays &+= 1
-                if e.completed {
-                    f.completions &+= 1
-                    completedPlays &+= 1
-                    replays &+= min(e.loops, 10)
-                }
-                f.watchFractionSum += Float(min(fraction, 1))
-                videos[e.video] = f
-            }
-            promote(e.video)
+            played(e.video, by: e.viewer, fraction: min(fraction, 1), completed: e.completed, loops: e.loops)
             engage(viewer: e.viewer, video: e.video, session: e.session, signal: signal, at: e.occurredAt.milliseconds)
         case .skipped(let e):
             let fraction = e.durationMillis > 0 ? min(Double(e.watchedMillis) / Double(e.durationMillis), 1) : 0
             impression(
                 viewer: e.viewer, video: e.video, session: e.session, completed: false, fraction: fraction,
                 at: e.occurredAt.milliseconds)
-            learnTags(viewer: e.viewer, video: e.video, fraction: fraction)
-            if var f = videos[e.video] {
-                f.plays &+= 1
-                f.watchFractionSum += Float(fraction)
-                videos[e.video] = f
-            }
-            promote(e.video)
+            played(e.video, by: e.viewer, fraction: fraction, completed: false, loops: 0)
             // A quick skip says more than a late one.
             engage(
                 viewer: e.viewer, video: e.video, session: e.session, signal: Float(-0.6 + 0.5 * fraction),
@@ -313,6 +296,23 @@ public final class RecommenderModel {
             video: video, creator: f.creator, features: features, completed: completed, watchFraction: Float(fraction),
             margin: Float(RankingFeatures.margin(affinity)))
         sessions[session] = s
+    }
+
+    /// A watch or skip, after its impression's features are taken: the video's counts, the viewer's hashtag
+    /// evidence, the video's place among its hashtags' leaders.
+    private func played(_ video: UInt64, by viewer: UInt64, fraction: Double, completed: Bool, loops: UInt64) {
+        learnTags(viewer: viewer, video: video, fraction: fraction)
+        if var f = videos[video] {
+            f.plays &+= 1
+            if completed {
+                f.completions &+= 1
+                completedPlays &+= 1
+                replays &+= min(loops, 10)
+            }
+            f.watchFractionSum += Float(fraction)
+            videos[video] = f
+        }
+        promote(video)
     }
 
     /// Expected seconds watched per play: the smoothed mean watched fraction times the duration.
