@@ -119,6 +119,9 @@ public enum FeedPipeline {
         }
         let session = model.sessionVector(of: session, at: now)
         let longTerm = model.longTerm(of: r.viewer, at: now)
+        let user = model.users[r.viewer]
+        // A viewer with a hashtag record: fewer popular candidates, and their page may repeat hashtags.
+        let known = !(user?.tags.isEmpty ?? true)
         if Embedding.norm(session) > 0 {
             add(
                 model.index.search(
@@ -139,9 +142,7 @@ public enum FeedPipeline {
             trending += (model.trending[0]?.top ?? []).prefix(settings.trending * 2)
         }
         // Popularity is for viewers the model knows little about; a viewer with a hashtag record gets fewer.
-        let known = !(model.users[r.viewer]?.tags.isEmpty ?? true)
         add(trending, "trending", limit: known ? settings.trendingForKnownViewers : settings.trending)
-        let user = model.users[r.viewer]
         if let following = user?.following.ids, !following.isEmpty {
             // Newest first across followed creators.
             var recent: [(Int64, UInt64)] = []
@@ -252,7 +253,7 @@ public enum FeedPipeline {
         let slots = settings.exploreEvery > 0 ? min(r.count / settings.exploreEvery, slotted.count) : 0
         let explore = slotted.prefix(slots)
         var page: [Int] = []
-        let hashtagWindow = (user?.tags.isEmpty ?? true) ? settings.coldHashtagWindow : settings.hashtagWindow
+        let hashtagWindow = known ? settings.hashtagWindow : settings.coldHashtagWindow
         var used = Set(explore.map { candidates[$0].video })
         let mainCount = r.count - explore.count
         for strict in [true, false] where page.count < mainCount {
