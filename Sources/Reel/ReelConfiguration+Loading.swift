@@ -76,6 +76,7 @@ extension ReelConfiguration {
         .int("recommender.checkpointIntervalSeconds", \.recommender.checkpointIntervalSeconds, 1...86_400, "... or after this long."),
         .string("recommender.taskWeights", \.recommender.taskWeights, "Ranker weights of the completion, like, share and follow probabilities, comma-separated."),
         .int("recommender.exploreEvery", \.recommender.exploreEvery, 0...100, "One exploration slot in every this many feed items (0: none)."),
+        .int("recommender.hashtagRepeatSeconds", \.recommender.hashtagRepeatSeconds, 0...100_000, "What a main hashtag repeated within five items costs a candidate, in the ranker's seconds (0: nothing)."),
         .string("server.host", \.server.host, "The address the HTTP server binds."),
         .int("server.port", \.server.port, 0...65_535, "The HTTP port."),
         .int("server.engageRatePerSecond", \.server.engageRatePerSecond, 1...1_000_000, "Engagement posts per second per user."),

@@ -105,6 +105,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var parsedTaskWeights: [Double] { taskWeights.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
         /// Of every this many feed items, one is an exploration slot for a new video (0: none).
         public var exploreEvery = 3
+        /// What showing a main hashtag again within five items costs a candidate, in the ranker's seconds.
+        public var hashtagRepeatSeconds = 500
         /// When ranking takes longer than this, the page is served by the trending fallback, marked as such.
         public var timeBudgetMillis = 250
         public init() {}

@@ -93,6 +93,7 @@ extension ReelEngine {
         var p = FeedPipeline.Settings()
         p.taskWeights = r.parsedTaskWeights
         p.exploreEvery = r.exploreEvery
+        p.hashtagRepeatSeconds = Double(r.hashtagRepeatSeconds)
         return p
     }
 

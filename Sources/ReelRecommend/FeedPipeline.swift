@@ -44,6 +44,12 @@ public enum FeedPipeline {
         /// Main hashtags do not repeat within this many items (0: they may; creators and sounds never do
         /// within `creatorWindow`).
         public var hashtagWindow = 0
+        /// What showing a main hashtag again within `creatorWindow` items costs, in the ranker's seconds: a
+        /// session of one kind of video after another tires its viewer (in the simulated world a repeat is half
+        /// a skip, and a skip a fifth of a session), so a slightly weaker video of another hashtag often wins.
+        /// Measured on the simulated world: 0 gave 2,879 s per session on seed 1, 150: 3,253, 400: 3,390,
+        /// 600: 3,428, 1,000: 3,389 (Docs/Performance.md).
+        public var hashtagRepeatSeconds = 500.0
         /// For a viewer without a hashtag record, main hashtags do not repeat within this many items: their first
         /// page spans hashtags, so it repeats less and tells which ones they stay for.
         public var coldHashtagWindow = 9
@@ -70,6 +76,7 @@ public enum FeedPipeline {
         var coarse = 0.0
         var predictions: [Double] = []
         var score = 0.0
+        /// An exploration candidate's Thompson draw.
         var quality = 0.0
         /// An exploration candidate's claim on a slot: its predicted watched fraction plus its sampled lift.
         var fit = 0.0
@@ -122,6 +129,29 @@ public enum FeedPipeline {
         let user = model.users[r.viewer]
         // A viewer with a hashtag record: fewer popular candidates, and their page may repeat hashtags.
         let known = !(user?.tags.isEmpty ?? true)
+        // Exploration: new videos with few plays, by a Thompson sample of their lift (how much better than
+        // the watch head expected their viewers watched) and like rate, so a video whose first viewers stay
+        // longer than predicted is drawn more and more often (reach widens), and an unplayed one competes at
+        // "as expected" rather than at an optimistic prior that would spread plays thinly over every upload.
+        // This source goes first: the similarity and trending sources below would otherwise claim the new
+        // videos nearest the viewer as ordinary candidates (where they rarely beat proven ones), leaving
+        // exploration the new videos that suit the viewer least (on the simulated world, seed 1: 2,879 s per
+        // session and 386 new videos reaching 50 first-day plays with exploration last, 3,390 s and 473 first).
+        var drawn: [UInt64: Double] = [:]
+        if settings.exploreEvery > 0 {
+            var ge = SplitMix64(seed: SplitMix64.mix(r.seed, 0xE7))
+            var pool: [(Double, UInt64)] = []
+            for id in model.fresh.reversed() {
+                guard let f = model.videos[id], now - f.publishedAt < settings.exploreMaxAgeMillis else { break }
+                guard f.plays < settings.exploreMaxPlays, eligible(id), stillExploring(f, settings) else { continue }
+                pool.append((exploreSample(f, &ge), id))
+                if pool.count >= settings.explore * 4 { break }
+            }
+            pool.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+            drawn = [UInt64: Double](
+                pool.prefix(settings.explore).map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a })
+            add(pool.prefix(settings.explore).map(\.1), "explore")
+        }
         if Embedding.norm(session) > 0 {
             add(
                 model.index.search(
@@ -166,25 +196,6 @@ public enum FeedPipeline {
         add(
             interestTagCandidates(model: model, viewer: r.viewer, seed: r.seed, settings: settings, accept: searchable),
             "interestTags")
-        // Exploration: new videos with few plays, by a Thompson sample of their lift (how much better than
-        // the watch head expected their viewers watched) and like rate, so a video whose first viewers stay
-        // longer than predicted is drawn more and more often (reach widens), and an unplayed one competes at
-        // "as expected" rather than at an optimistic prior that would spread plays thinly over every upload.
-        var ge = SplitMix64(seed: SplitMix64.mix(r.seed, 0xE7))
-        var pool: [(Double, UInt64)] = []
-        for id in model.fresh.reversed() {
-            guard let f = model.videos[id], now - f.publishedAt < settings.exploreMaxAgeMillis else { break }
-            guard f.plays < settings.exploreMaxPlays, eligible(id), !taken.contains(id) else { continue }
-            guard stillExploring(f, settings) else { continue }
-            pool.append((exploreSample(f, &ge), id))
-            if pool.count >= settings.explore * 4 { break }
-        }
-        pool.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
-        let exploreStart = candidates.count
-        add(pool.prefix(settings.explore).map(\.1), "explore")
-        let drawn = [UInt64: Double](
-            pool.prefix(settings.explore).map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a })
-        for i in exploreStart..<candidates.count { candidates[i].quality = drawn[candidates[i].video] ?? 0 }
         let wanted = r.count * 8
         if candidates.count < wanted {
             // Cold start with nothing trending, or a viewer who has seen what the sources offer: the newest
@@ -211,7 +222,12 @@ public enum FeedPipeline {
                 (Double(candidates[i].facts.watchFractionSum) + 0.4) / (Double(candidates[i].facts.plays) + 1)
             candidates[i].coarse =
                 affinity * meanFraction * Double(max(candidates[i].facts.durationMillis, 1000)) / 1000
-            if candidates[i].source == "explore" { exploring.append(i) } else { ranked.append(i) }
+            if candidates[i].source == "explore" {
+                candidates[i].quality = drawn[candidates[i].video] ?? 0
+                exploring.append(i)
+            } else {
+                ranked.append(i)
+            }
         }
         trace.coarseScored = candidates.count
         ranked.sort {
@@ -247,41 +263,22 @@ public enum FeedPipeline {
                 ? candidates[$0].fit > candidates[$1].fit : candidates[$0].video < candidates[$1].video
         }
 
-        // 4. Re-rank: diversity windows (relaxed if the page cannot fill), exploration slots at every
-        //    `exploreEvery`-th place for new videos that fit the viewer well enough.
+        // 4. Re-rank, place by place: diversity (creators and sounds never within `creatorWindow`, reaching back
+        //    into the session's previous page; a repeated main hashtag at a price), and exploration places at
+        //    every `exploreEvery`-th place for new videos that fit the viewer well enough.
         let slotted = exploring.filter { candidates[$0].fit >= settings.exploreMinFit }
-        let slots = settings.exploreEvery > 0 ? min(r.count / settings.exploreEvery, slotted.count) : 0
-        let explore = slotted.prefix(slots)
-        var page: [Int] = []
-        let hashtagWindow = known ? settings.hashtagWindow : settings.coldHashtagWindow
-        var used = Set(explore.map { candidates[$0].video })
-        let mainCount = r.count - explore.count
-        for strict in [true, false] where page.count < mainCount {
-            for i in ranked where page.count < mainCount && !used.contains(candidates[i].video) {
-                if strict {
-                    let f = candidates[i].facts
-                    let recent = page.suffix(creatorWindow)
-                    if recent.contains(where: {
-                        candidates[$0].facts.creator == f.creator
-                            || (candidates[$0].facts.sound == f.sound && f.sound != 0)
-                    }) {
-                        continue
-                    }
-                    if let tag = f.tags.first,
-                        page.suffix(hashtagWindow).contains(where: { candidates[$0].facts.tags.first == tag })
-                    {
-                        continue
-                    }
-                }
-                used.insert(candidates[i].video)
-                page.append(i)
-            }
+        func look(_ f: VideoFacts) -> PageAssembly.Look {
+            PageAssembly.Look(creator: f.creator, sound: f.sound, mainTag: f.tags.first)
         }
-        for (k, e) in explore.enumerated() { page.insert(e, at: min(page.count, (k + 1) * settings.exploreEvery - 1)) }
-        if page.count < r.count {
-            // Too few ranked candidates: fill from exploration.
-            for e in exploring where page.count < r.count && !page.contains(e) { page.append(e) }
+        let assembly = PageAssembly(
+            window: creatorWindow, hashtagWindow: known ? settings.hashtagWindow : settings.coldHashtagWindow,
+            hashtagRepeatSeconds: known ? settings.hashtagRepeatSeconds : 0, exploreEvery: settings.exploreEvery)
+        let recent = r.recentlyServed.suffix(max(creatorWindow, assembly.hashtagWindow)).compactMap {
+            model.videos[$0].map(look)
         }
+        let page = assembly.assemble(
+            count: r.count, items: candidates.map { PageAssembly.Item(look: look($0.facts), score: $0.score) },
+            ranked: ranked, exploring: slotted, spare: exploring, recent: recent)
         return page.map { i in
             let c = candidates[i]
             var features = [

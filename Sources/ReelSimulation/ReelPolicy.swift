@@ -34,7 +34,12 @@ final class ReelPolicy: FeedPolicy {
     private var servedSource: [Int: String] = [:]
     private var pagesInSession: [Int: Int] = [:]
     private var viewerSessions: [Int: Int] = [:]
-    private var bySource: [String: (impressions: Int, skips: Int, seconds: Double)] = [:]
+    private var bySource: [String: (impressions: Int, skips: Int, seconds: Double, repeats: Int)] = [:]
+    private var recentInSession: [Int: [(Int, Int)]] = [:]
+    private var releasedFresh: [Int] = []
+    private var suitedFresh: [String: (pages: Int, suited: Int)] = [:]
+    private var exploreBucket: [Int: String] = [:]
+    private var byExploreBucket: [String: (impressions: Int, skips: Int, seconds: Double)] = [:]
 
     init(directory: String, ranker: String = "pipeline") {
         self.directory = directory
@@ -92,6 +97,7 @@ final class ReelPolicy: FeedPolicy {
     func released(video: Int, at time: Int64) async throws {
         clock.advance(to: time)
         try await publish(video)
+        releasedFresh.append(video)
     }
 
     func sessionStarted(_ plan: World.SessionPlan, at time: Int64) async throws {
@@ -111,7 +117,30 @@ final class ReelPolicy: FeedPolicy {
             let kind =
                 viewerSessions[r.plan.viewer, default: 0] <= 1
                 ? "@new" : pagesInSession[key(r.plan)]! == 1 ? "@start" : "@later"
-            for item in page.items { if let v = videoIndex[item.video.id] { servedSource[v] = item.source + kind } }
+            // Capacity: new (released within a day), unseen videos that suit this viewer (hidden affinity ≥ 2).
+            let viewer = world.viewers[r.plan.viewer]
+            var suited = 0
+            for v in releasedFresh.reversed() {
+                guard r.time - world.release[v]! < World.dayMillis else { break }
+                let a = ResponseModel.affinity(
+                    taste: viewer.taste, tags: world.catalogue.videos[v].tags,
+                    favourite: viewer.favourites.contains(world.creatorOf[v]))
+                if a >= 2 { suited += 1 }
+            }
+            suitedFresh[kind, default: (0, 0)].pages += 1
+            suitedFresh[kind, default: (0, 0)].suited += suited
+            for item in page.items {
+                guard let v = videoIndex[item.video.id] else { continue }
+                servedSource[v] = item.source + kind
+                if item.source == "explore" {
+                    // Whom exploration reaches: the viewer's hidden affinity for the video (rounded up).
+                    let viewer = world.viewers[r.plan.viewer]
+                    let a = ResponseModel.affinity(
+                        taste: viewer.taste, tags: world.catalogue.videos[v].tags,
+                        favourite: viewer.favourites.contains(world.creatorOf[v]))
+                    exploreBucket[v] = String(format: "a%.0f", a.rounded(.up))
+                }
+            }
         }
         return page.items.compactMap { videoIndex[$0.video.id] }
     }
@@ -124,9 +153,25 @@ final class ReelPolicy: FeedPolicy {
         let watched = min(outcome.watchMillis(duration: duration), duration * UInt64(1 + outcome.loops))
         if debugSources {
             let source = servedSource[video] ?? "?"
-            bySource[source, default: (0, 0, 0)].impressions += 1
-            bySource[source, default: (0, 0, 0)].skips += outcome.skipped ? 1 : 0
-            bySource[source, default: (0, 0, 0)].seconds += Double(watched) / 1000
+            bySource[source, default: (0, 0, 0, 0)].impressions += 1
+            bySource[source, default: (0, 0, 0, 0)].skips += outcome.skipped ? 1 : 0
+            bySource[source, default: (0, 0, 0, 0)].seconds += Double(watched) / 1000
+            // The simulator's repeat rule (creator or main hashtag among the session's last five): half a skip.
+            let recentKey = key(plan)
+            let creator = world.creatorOf[video]
+            let mainTag = world.catalogue.videos[video].tags.first ?? -1
+            if recentInSession[recentKey, default: []].contains(where: {
+                $0.0 == creator || ($0.1 == mainTag && mainTag >= 0)
+            }) {
+                bySource[source, default: (0, 0, 0, 0)].repeats += 1
+            }
+            recentInSession[recentKey, default: []].append((creator, mainTag))
+            if recentInSession[recentKey]!.count > 5 { recentInSession[recentKey]!.removeFirst() }
+            if source.hasPrefix("explore"), let b = exploreBucket[video] {
+                byExploreBucket[b, default: (0, 0, 0)].impressions += 1
+                byExploreBucket[b, default: (0, 0, 0)].skips += outcome.skipped ? 1 : 0
+                byExploreBucket[b, default: (0, 0, 0)].seconds += Double(watched) / 1000
+            }
         }
         if outcome.skipped {
             try await engine.engage(session: session, .skip(video: id, watchedMillis: min(watched, duration)))
@@ -146,16 +191,32 @@ final class ReelPolicy: FeedPolicy {
     func sessionEnded(_ plan: World.SessionPlan, at time: Int64) async throws {
         clock.advance(to: time)
         try await engine.endSession(sessionIDs.removeValue(forKey: key(plan))!)
+        recentInSession[key(plan)] = nil
     }
 
     func finish() async throws {
         if debugSources {
-            let lines = bySource.sorted { $0.key < $1.key }.map { k, v in
-                String(
-                    format: "%@ %d impressions, skip rate %.3f, %.1f s each", k, v.impressions,
-                    Double(v.skips) / Double(max(1, v.impressions)), v.seconds / Double(max(1, v.impressions)))
+            func lines(_ table: [String: (impressions: Int, skips: Int, seconds: Double)]) -> String {
+                table.sorted { $0.key < $1.key }.map { k, v in
+                    String(
+                        format: "%@ %d impressions, skip rate %.3f, %.1f s each", k, v.impressions,
+                        Double(v.skips) / Double(max(1, v.impressions)), v.seconds / Double(max(1, v.impressions)))
+                }.joined(separator: "; ")
             }
-            FileHandle.standardError.write(Data("[debug] \(name) by source: \(lines.joined(separator: "; "))\n".utf8))
+            let sources = bySource.sorted { $0.key < $1.key }.map { k, v in
+                String(
+                    format: "%@ %d impressions, skip rate %.3f, repeat rate %.3f, %.1f s each", k, v.impressions,
+                    Double(v.skips) / Double(max(1, v.impressions)), Double(v.repeats) / Double(max(1, v.impressions)),
+                    v.seconds / Double(max(1, v.impressions)))
+            }
+            FileHandle.standardError.write(Data("[debug] \(name) by source: \(sources.joined(separator: "; "))\n".utf8))
+            // Exploration by the world's hidden affinity (a, rounded up: a0 is none, a3 the most a tag match gives).
+            FileHandle.standardError.write(
+                Data(
+                    "[debug] \(name) suited new videos per page: \(suitedFresh.sorted { $0.key < $1.key }.map { "\($0.key) \(Double($0.value.suited) / Double(max(1, $0.value.pages)))" })\n"
+                        .utf8))
+            FileHandle.standardError.write(
+                Data("[debug] \(name) exploration by hidden affinity: \(lines(byExploreBucket))\n".utf8))
         }
         await engine.shutdown()
         try await running?.value

@@ -7,7 +7,11 @@ import Testing
     @Test func theNextPageFollowsWhatTheViewerJustLiked() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        try await withRunningEngine(testConfiguration(dir)) { engine in
+        // Exploration off: every video here is new, and exploration would take them all first; the real-time
+        // loop is the session source's.
+        var config = testConfiguration(dir)
+        config.recommender.exploreEvery = 0
+        try await withRunningEngine(config) { engine in
             let (_, cats) = try await publishVideos(engine, count: 12, tags: ["cats"])
             let (_, cars) = try await publishVideos(engine, count: 12, tags: ["cars"])
             let viewer = try await engine.registerUser(
