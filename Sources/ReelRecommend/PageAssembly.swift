@@ -66,6 +66,15 @@ public struct PageAssembly: Sendable {
         func repeatsTag(_ look: Look) -> Bool {
             look.mainTag != nil && shown.suffix(window).contains { $0.mainTag == look.mainTag }
         }
+        /// The first unused item of `list` that repeats nothing, else the first that repeats only a hashtag.
+        func firstFitting(_ list: [Int]) -> Int? {
+            var hashtagOnly: Int?
+            for i in list where !used[i] && !clashes(items[i].look) {
+                if !repeatsTag(items[i].look) { return i }
+                if hashtagOnly == nil { hashtagOnly = i }
+            }
+            return hashtagOnly
+        }
         func take(_ i: Int) {
             used[i] = true
             page.append(i)
@@ -76,12 +85,9 @@ public struct PageAssembly: Sendable {
             let place = page.count
             // An exploration place: the best-fitting new video that repeats nothing, else one that repeats only a
             // hashtag; with neither, the place goes to the ranked items.
-            if exploreEvery > 0, (place + 1) % exploreEvery == 0 {
-                let open = exploring.filter { !used[$0] && !clashes(items[$0].look) }
-                if let e = open.first(where: { !repeatsTag(items[$0].look) }) ?? open.first {
-                    take(e)
-                    continue
-                }
+            if exploreEvery > 0, (place + 1) % exploreEvery == 0, let e = firstFitting(exploring) {
+                take(e)
+                continue
             }
             // A ranked place: among the next `lookahead` unused items that break no hard rule, the best score
             // after the hashtag price.
@@ -99,8 +105,11 @@ public struct PageAssembly: Sendable {
                 if best == nil || value > best!.value { best = (i, value) }
             }
             if best == nil, rankedStart < ranked.count { best = (ranked[rankedStart], 0) }  // nothing fits the rules
-            // No ranked items left: fill from exploration, then from the spare new videos.
-            guard let next = best?.i ?? exploring.first(where: { !used[$0] }) ?? spare.first(where: { !used[$0] })
+            // No ranked items left: fill from exploration, then from the spare new videos, under the same rules
+            // while they can be kept.
+            guard
+                let next = best?.i ?? firstFitting(exploring) ?? firstFitting(spare)
+                    ?? exploring.first(where: { !used[$0] }) ?? spare.first(where: { !used[$0] })
             else { break }
             take(next)
         }

@@ -81,4 +81,11 @@ import Testing
         let page = exploring.assemble(count: 5, items: items, ranked: [0], exploring: [1], spare: [1, 2], recent: [])
         #expect(page == [0, 1, 2])
     }
+
+    @Test func aYoungCataloguesPageOfNewVideosKeepsTheRulesToo() {
+        // Every video is new (no ranked items), two by one creator: they are not shown back to back.
+        let items = [Self.item(1, tag: 1, score: 0), Self.item(1, tag: 2, score: 0), Self.item(2, tag: 1, score: 0)]
+        let page = assembly.assemble(count: 3, items: items, ranked: [], exploring: [0, 1, 2], recent: [])
+        #expect(page == [0, 2, 1])
+    }
 }
