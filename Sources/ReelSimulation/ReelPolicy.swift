@@ -27,19 +27,8 @@ final class ReelPolicy: FeedPolicy {
     private var videoIndex: [UInt64: Int] = [:]
     private var sessionIDs: [Int: UInt64] = [:]
     private var world: World!
-    /// With `REEL_SIM_DEBUG`: per candidate source and kind of page (`@new`: the viewer's first session,
-    /// `@start`: a later session's first page, `@later`: the pages after it), impressions, skip rate and watched
-    /// seconds, to see what each source costs the session (a skip is a fifth of the boredom that ends it).
-    private let debugSources = ProcessInfo.processInfo.environment["REEL_SIM_DEBUG"] != nil
-    private var servedSource: [Int: String] = [:]
-    private var pagesInSession: [Int: Int] = [:]
-    private var viewerSessions: [Int: Int] = [:]
-    private var bySource: [String: (impressions: Int, skips: Int, seconds: Double, repeats: Int)] = [:]
-    private var recentInSession: [Int: [(Int, Int)]] = [:]
-    private var releasedFresh: [Int] = []
-    private var suitedFresh: [String: (pages: Int, suited: Int)] = [:]
-    private var exploreBucket: [Int: String] = [:]
-    private var byExploreBucket: [String: (impressions: Int, skips: Int, seconds: Double)] = [:]
+    /// With `REEL_SIM_DEBUG`: what each candidate source costs the session (`SourceDiagnostics`).
+    private var diagnostics: SourceDiagnostics?
 
     init(directory: String, ranker: String = "pipeline") {
         self.directory = directory
@@ -49,6 +38,9 @@ final class ReelPolicy: FeedPolicy {
 
     func prepare(world: World, state: SimulationState) async throws {
         self.world = world
+        if ProcessInfo.processInfo.environment["REEL_SIM_DEBUG"] != nil {
+            diagnostics = SourceDiagnostics(world: world)
+        }
         try? FileManager.default.removeItem(atPath: directory)
         // The recommender's settings come from the environment (`REEL_RECOMMENDER_EXPLORE_EVERY=3 reel
         // simulate`), as for a server, so a setting can be judged before it is deployed.
@@ -97,12 +89,12 @@ final class ReelPolicy: FeedPolicy {
     func released(video: Int, at time: Int64) async throws {
         clock.advance(to: time)
         try await publish(video)
-        releasedFresh.append(video)
+        diagnostics?.released(video)
     }
 
     func sessionStarted(_ plan: World.SessionPlan, at time: Int64) async throws {
         clock.advance(to: time)
-        viewerSessions[plan.viewer, default: 0] += 1
+        diagnostics?.sessionStarted(plan)
         sessionIDs[key(plan)] = try await engine.startSession(
             viewer: viewerIDs[plan.viewer], context: SessionContext(region: "US"))
     }
@@ -112,36 +104,8 @@ final class ReelPolicy: FeedPolicy {
         // Views must hold everything before the request, or the page would depend on thread timing.
         await engine.waitForViews()
         let page = try await engine.feed(session: sessionIDs[key(r.plan)]!, count: r.count)
-        if debugSources {
-            pagesInSession[key(r.plan), default: 0] += 1
-            let kind =
-                viewerSessions[r.plan.viewer, default: 0] <= 1
-                ? "@new" : pagesInSession[key(r.plan)]! == 1 ? "@start" : "@later"
-            // Capacity: new (released within a day), unseen videos that suit this viewer (hidden affinity ≥ 2).
-            let viewer = world.viewers[r.plan.viewer]
-            var suited = 0
-            for v in releasedFresh.reversed() {
-                guard r.time - world.release[v]! < World.dayMillis else { break }
-                let a = ResponseModel.affinity(
-                    taste: viewer.taste, tags: world.catalogue.videos[v].tags,
-                    favourite: viewer.favourites.contains(world.creatorOf[v]))
-                if a >= 2 { suited += 1 }
-            }
-            suitedFresh[kind, default: (0, 0)].pages += 1
-            suitedFresh[kind, default: (0, 0)].suited += suited
-            for item in page.items {
-                guard let v = videoIndex[item.video.id] else { continue }
-                servedSource[v] = item.source + kind
-                if item.source == "explore" {
-                    // Whom exploration reaches: the viewer's hidden affinity for the video (rounded up).
-                    let viewer = world.viewers[r.plan.viewer]
-                    let a = ResponseModel.affinity(
-                        taste: viewer.taste, tags: world.catalogue.videos[v].tags,
-                        favourite: viewer.favourites.contains(world.creatorOf[v]))
-                    exploreBucket[v] = String(format: "a%.0f", a.rounded(.up))
-                }
-            }
-        }
+        diagnostics?.served(
+            page.items.compactMap { item in videoIndex[item.video.id].map { ($0, item.source) } }, for: r)
         return page.items.compactMap { videoIndex[$0.video.id] }
     }
 
@@ -151,28 +115,7 @@ final class ReelPolicy: FeedPolicy {
         let id = videoIDs[video]
         let duration = world.catalogue.videos[video].durationMillis
         let watched = min(outcome.watchMillis(duration: duration), duration * UInt64(1 + outcome.loops))
-        if debugSources {
-            let source = servedSource[video] ?? "?"
-            bySource[source, default: (0, 0, 0, 0)].impressions += 1
-            bySource[source, default: (0, 0, 0, 0)].skips += outcome.skipped ? 1 : 0
-            bySource[source, default: (0, 0, 0, 0)].seconds += Double(watched) / 1000
-            // The simulator's repeat rule (creator or main hashtag among the session's last five): half a skip.
-            let recentKey = key(plan)
-            let creator = world.creatorOf[video]
-            let mainTag = world.catalogue.videos[video].tags.first ?? -1
-            if recentInSession[recentKey, default: []].contains(where: {
-                $0.0 == creator || ($0.1 == mainTag && mainTag >= 0)
-            }) {
-                bySource[source, default: (0, 0, 0, 0)].repeats += 1
-            }
-            recentInSession[recentKey, default: []].append((creator, mainTag))
-            if recentInSession[recentKey]!.count > 5 { recentInSession[recentKey]!.removeFirst() }
-            if source.hasPrefix("explore"), let b = exploreBucket[video] {
-                byExploreBucket[b, default: (0, 0, 0)].impressions += 1
-                byExploreBucket[b, default: (0, 0, 0)].skips += outcome.skipped ? 1 : 0
-                byExploreBucket[b, default: (0, 0, 0)].seconds += Double(watched) / 1000
-            }
-        }
+        diagnostics?.observed(video: video, outcome: outcome, watchedSeconds: Double(watched) / 1000, plan: plan)
         if outcome.skipped {
             try await engine.engage(session: session, .skip(video: id, watchedMillis: min(watched, duration)))
         } else {
@@ -191,33 +134,11 @@ final class ReelPolicy: FeedPolicy {
     func sessionEnded(_ plan: World.SessionPlan, at time: Int64) async throws {
         clock.advance(to: time)
         try await engine.endSession(sessionIDs.removeValue(forKey: key(plan))!)
-        recentInSession[key(plan)] = nil
+        diagnostics?.sessionEnded(plan)
     }
 
     func finish() async throws {
-        if debugSources {
-            func lines(_ table: [String: (impressions: Int, skips: Int, seconds: Double)]) -> String {
-                table.sorted { $0.key < $1.key }.map { k, v in
-                    String(
-                        format: "%@ %d impressions, skip rate %.3f, %.1f s each", k, v.impressions,
-                        Double(v.skips) / Double(max(1, v.impressions)), v.seconds / Double(max(1, v.impressions)))
-                }.joined(separator: "; ")
-            }
-            let sources = bySource.sorted { $0.key < $1.key }.map { k, v in
-                String(
-                    format: "%@ %d impressions, skip rate %.3f, repeat rate %.3f, %.1f s each", k, v.impressions,
-                    Double(v.skips) / Double(max(1, v.impressions)), Double(v.repeats) / Double(max(1, v.impressions)),
-                    v.seconds / Double(max(1, v.impressions)))
-            }
-            FileHandle.standardError.write(Data("[debug] \(name) by source: \(sources.joined(separator: "; "))\n".utf8))
-            // Exploration by the world's hidden affinity (a, rounded up: a0 is none, a3 the most a tag match gives).
-            FileHandle.standardError.write(
-                Data(
-                    "[debug] \(name) suited new videos per page: \(suitedFresh.sorted { $0.key < $1.key }.map { "\($0.key) \(Double($0.value.suited) / Double(max(1, $0.value.pages)))" })\n"
-                        .utf8))
-            FileHandle.standardError.write(
-                Data("[debug] \(name) exploration by hidden affinity: \(lines(byExploreBucket))\n".utf8))
-        }
+        if let diagnostics { FileHandle.standardError.write(Data(diagnostics.report(policy: name).utf8)) }
         await engine.shutdown()
         try await running?.value
         try? FileManager.default.removeItem(atPath: directory)
