@@ -40,7 +40,8 @@ public struct ReelAPI: Sendable {
     /// Handles being registered right now, so two concurrent sign-ups cannot both pass the check.
     let registering = HandleReservations()
 
-    public init(engine: ReelEngine, media: MediaService, accounts: AccountStore, index: ServerIndex, adminToken: String) {
+    public init(engine: ReelEngine, media: MediaService, accounts: AccountStore, index: ServerIndex, adminToken: String)
+    {
         self.engine = engine
         self.media = media
         self.accounts = accounts
@@ -48,8 +49,10 @@ public struct ReelAPI: Sendable {
         self.adminToken = adminToken
         files = MediaFiles(engine: engine, blobs: media.blobs)
         let s = engine.configuration.server
-        engageLimiter = RateLimiter(ratePerSecond: Double(s.engageRatePerSecond), burst: Double(s.engageRatePerSecond * 2))
-        uploadLimiter = RateLimiter(ratePerSecond: Double(s.uploadChunksPerSecond), burst: Double(s.uploadChunksPerSecond * 2))
+        engageLimiter = RateLimiter(
+            ratePerSecond: Double(s.engageRatePerSecond), burst: Double(s.engageRatePerSecond * 2))
+        uploadLimiter = RateLimiter(
+            ratePerSecond: Double(s.uploadChunksPerSecond), burst: Double(s.uploadChunksPerSecond * 2))
     }
 
     /// The signed-in user, from `Authorization: Bearer <token>`.
@@ -65,7 +68,11 @@ public struct ReelAPI: Sendable {
     func requireAdmin(_ request: Request) throws {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             constantTimeEquals(Data(header.dropFirst(7).utf8), Data(adminToken.utf8))
-        else { throw APIError(.forbidden, "adminOnly", "audits need the admin token (see the server's start-up log or <data-dir>/admin.token)") }
+        else {
+            throw APIError(
+                .forbidden, "adminOnly",
+                "audits need the admin token (see the server's start-up log or <data-dir>/admin.token)")
+        }
     }
 
     func limit(_ limiter: RateLimiter, _ user: UInt64, _ what: String) throws {
@@ -78,9 +85,13 @@ public struct ReelAPI: Sendable {
 
     /// A viewing session the signed-in user owns.
     func ownedSession(_ id: UInt64?, _ user: UInt64) throws -> UInt64 {
-        guard let id, id != 0 else { throw APIError.badRequest("missingSession", "session_id is required (POST /api/v1/feed/sessions)") }
+        guard let id, id != 0 else {
+            throw APIError.badRequest("missingSession", "session_id is required (POST /api/v1/feed/sessions)")
+        }
         guard let owner = index.owner(of: id) else { throw APIError.notFound("no session \(id)") }
-        guard owner == user else { throw APIError(.forbidden, "notYourSession", "session \(id) belongs to another user") }
+        guard owner == user else {
+            throw APIError(.forbidden, "notYourSession", "session \(id) belongs to another user")
+        }
         return id
     }
 }
@@ -147,6 +158,8 @@ struct VideoOut: ResponseCodable {
     var score: Float?
     var prefetch: Bool?
     var prefetchUrl: String?
+    /// Feed items only: whether the signed-in viewer follows the creator (the follow button's state).
+    var creatorFollowed: Bool?
 
     init(_ v: VideoDetails, engine: ReelEngine, reason: String? = nil) {
         videoId = v.id

@@ -15,18 +15,25 @@ extension ReelAPI {
         addDiscoveryRoutes(v1)
         addAuditRoutes(v1)
         router.head("media/{video}/**") { request, context -> Response in
-            let r = try files.response(video: try context.parameters.require("video", as: UInt64.self), path: context.parameters.getCatchAll().joined(separator: "/"), request: request)
+            let r = try files.response(
+                video: try context.parameters.require("video", as: UInt64.self),
+                path: context.parameters.getCatchAll().joined(separator: "/"), request: request)
             return Response(status: r.status, headers: r.headers)
         }
         router.get("media/{video}/**") { request, context -> Response in
-            try files.response(video: try context.parameters.require("video", as: UInt64.self), path: context.parameters.getCatchAll().joined(separator: "/"), request: request)
+            try files.response(
+                video: try context.parameters.require("video", as: UInt64.self),
+                path: context.parameters.getCatchAll().joined(separator: "/"), request: request)
         }
         router.get("health") { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             let s = engine.status
-            let body = "{\"ready\":\(s.ready),\"journal_position\":\(s.journalPosition),\"views_lag\":\(s.viewsLag),\"media_queue\":\(media.queueDepth)}"
-            return Response(status: s.ready ? .ok : .serviceUnavailable, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+            let body =
+                "{\"ready\":\(s.ready),\"journal_position\":\(s.journalPosition),\"views_lag\":\(s.viewsLag),\"media_queue\":\(media.queueDepth)}"
+            return Response(
+                status: s.ready ? .ok : .serviceUnavailable, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         WebClient.addRoutes(to: router)
     }
@@ -54,30 +61,43 @@ extension ReelAPI {
         v1.post("users") { request, context -> EditedResponse<UserOut> in
             let body = try await request.decode(as: Register.self, context: context)
             guard body.password.count >= AccountStore.minimumPasswordLength else {
-                throw APIError.badRequest("weakPassword", "a password needs at least \(AccountStore.minimumPasswordLength) characters")
+                throw APIError.badRequest(
+                    "weakPassword", "a password needs at least \(AccountStore.minimumPasswordLength) characters")
             }
-            guard body.email.contains("@") else { throw APIError.badRequest("invalidEmail", "\"\(body.email)\" is not an email address") }
+            guard body.email.contains("@") else {
+                throw APIError.badRequest("invalidEmail", "\"\(body.email)\" is not an email address")
+            }
             let handle = body.handle.lowercased()
-            guard registering.reserve(handle) else { throw APIError(.conflict, "handleTaken", "the handle \(body.handle) is taken") }
+            guard registering.reserve(handle) else {
+                throw APIError(.conflict, "handleTaken", "the handle \(body.handle) is taken")
+            }
             defer { registering.release(handle) }
-            guard try !accounts.handleTaken(body.handle) else { throw APIError(.conflict, "handleTaken", "the handle \(body.handle) is taken") }
-            let id = try await engine.registerUser(handle: body.handle, region: body.region ?? "US", email: body.email, displayName: body.displayName)
+            guard try !accounts.handleTaken(body.handle) else {
+                throw APIError(.conflict, "handleTaken", "the handle \(body.handle) is taken")
+            }
+            let id = try await engine.registerUser(
+                handle: body.handle, region: body.region ?? "US", email: body.email, displayName: body.displayName)
             try accounts.createAccount(user: id, handle: body.handle, password: body.password)
-            guard let profile = engine.user(id) else { throw APIError(.internalServerError, "internal", "user \(id) vanished") }
+            guard let profile = engine.user(id) else {
+                throw APIError(.internalServerError, "internal", "user \(id) vanished")
+            }
             return EditedResponse(status: .created, response: UserOut(profile))
         }
         v1.post("sessions") { request, context -> TokenOut in
             let body = try await request.decode(as: Login.self, context: context)
             guard loginLimiter.allow(body.handle.lowercased()) else {
-                var e = APIError(.tooManyRequests, "rateLimited", "too many log-in attempts for \(body.handle); wait a few seconds")
+                var e = APIError(
+                    .tooManyRequests, "rateLimited", "too many log-in attempts for \(body.handle); wait a few seconds")
                 e.headers[.retryAfter] = "5"
                 throw e
             }
-            guard let user = try accounts.verify(handle: body.handle, password: body.password), engine.user(user) != nil else {
+            guard let user = try accounts.verify(handle: body.handle, password: body.password), engine.user(user) != nil
+            else {
                 throw APIError(.unauthorized, "badCredentials", "wrong handle or password")
             }
             let token = try accounts.issueToken(user: user)
-            return TokenOut(token: token.value, userId: user, expiresAt: Timestamp(seconds: Double(token.expiresAt)).description)
+            return TokenOut(
+                token: token.value, userId: user, expiresAt: Timestamp(seconds: Double(token.expiresAt)).description)
         }
         v1.delete("sessions") { request, _ -> Response in
             let s = try session(request)
@@ -92,21 +112,28 @@ extension ReelAPI {
         v1.delete("users/{id}") { request, context -> Response in
             let id = try context.parameters.require("id", as: UInt64.self)
             let isAdmin = (try? requireAdmin(request)) != nil
-            if !isAdmin { guard try user(request) == id else { throw APIError(.forbidden, "notYourAccount", "you can erase only your own account") } }
+            if !isAdmin {
+                guard try user(request) == id else {
+                    throw APIError(.forbidden, "notYourAccount", "you can erase only your own account")
+                }
+            }
             try await engine.eraseUser(id)
             try accounts.deleteAccount(user: id)
             return Response(status: .noContent)
         }
         v1.post("users/{id}/follow") { request, context -> Response in
-            try await engine.follow(user: try user(request), creator: try context.parameters.require("id", as: UInt64.self))
+            try await engine.follow(
+                user: try user(request), creator: try context.parameters.require("id", as: UInt64.self))
             return Response(status: .noContent)
         }
         v1.delete("users/{id}/follow") { request, context -> Response in
-            try await engine.unfollow(user: try user(request), creator: try context.parameters.require("id", as: UInt64.self))
+            try await engine.unfollow(
+                user: try user(request), creator: try context.parameters.require("id", as: UInt64.self))
             return Response(status: .noContent)
         }
         v1.post("users/{id}/block") { request, context -> Response in
-            try await engine.block(user: try user(request), creator: try context.parameters.require("id", as: UInt64.self))
+            try await engine.block(
+                user: try user(request), creator: try context.parameters.require("id", as: UInt64.self))
             return Response(status: .noContent)
         }
     }
@@ -127,7 +154,10 @@ extension ReelAPI {
             let body = try await request.decode(as: NewSession.self, context: context)
             let region = body.region ?? engine.user(viewer)?.region ?? "US"
             let id = try await engine.startSession(
-                viewer: viewer, context: SessionContext(region: region, language: body.language ?? "en", device: body.device ?? "web", network: body.network ?? "wifi"))
+                viewer: viewer,
+                context: SessionContext(
+                    region: region, language: body.language ?? "en", device: body.device ?? "web",
+                    network: body.network ?? "wifi"))
             // The index learns sessions from the journal; wait so the next request can use this one.
             for _ in 0..<200 where index.owner(of: id) == nil { try await Task.sleep(for: .milliseconds(5)) }
             return EditedResponse(status: .created, response: SessionOut(sessionId: id))
@@ -137,14 +167,18 @@ extension ReelAPI {
             let q = request.uri.queryParameters
             let session = try ownedSession(q["session_id"].flatMap { UInt64(String($0)) }, viewer)
             let count = try q["count"].map { s -> Int in
-                guard let n = Int(String(s)) else { throw APIError.badRequest("invalidCount", "count must be an integer, not \(s)") }
+                guard let n = Int(String(s)) else {
+                    throw APIError.badRequest("invalidCount", "count must be an integer, not \(s)")
+                }
                 return n
             }
             let page = try await engine.feed(session: session, count: count)
+            let followed = Set(engine.following(viewer))
             var items = page.items.map { entry -> VideoOut in
                 var out = VideoOut(entry.video, engine: engine)
                 out.feedSource = entry.source
                 out.score = entry.score
+                out.creatorFollowed = followed.contains(entry.video.creator)
                 return out
             }
             // The first three: fetch their first segment now, from a cache the server warms.
@@ -152,7 +186,8 @@ extension ReelAPI {
             for i in items.indices.prefix(3) {
                 items[i].prefetch = true
                 if let lowest = page.items[i].video.renditions.last {
-                    items[i].prefetchUrl = "/media/\(items[i].videoId)/\(MediaFiles.firstSegmentPath(lowestRung: lowest))"
+                    items[i].prefetchUrl =
+                        "/media/\(items[i].videoId)/\(MediaFiles.firstSegmentPath(lowestRung: lowest))"
                     warm.append((items[i].videoId, lowest))
                 }
             }
@@ -164,7 +199,12 @@ extension ReelAPI {
             let limit = max(1, min(50, request.uri.queryParameters["count"].flatMap { Int(String($0)) } ?? 20))
             let creators = Set(engine.following(viewer))
             let videos = engine.recentVideos(by: creators, limit: limit)
-            return ItemsOut(items: videos.map { VideoOut($0, engine: engine) })
+            return ItemsOut(
+                items: videos.map {
+                    var out = VideoOut($0, engine: engine)
+                    out.creatorFollowed = true
+                    return out
+                })
         }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
-import Prometheus
+import Hummingbird
 import HummingbirdTesting
+import Prometheus
 import Reel
 import ReelMedia
 import ReelServer
@@ -14,7 +14,10 @@ import Testing
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
         let server = try ReelServer(configuration: serverConfiguration(dir))
-        let extra = [try makeClip("\(dir)/x.mp4", pattern: "smptebars", tone: 300), try makeClip("\(dir)/y.mp4", pattern: "rgbtestsrc", tone: 600)]
+        let extra = [
+            try makeClip("\(dir)/x.mp4", pattern: "smptebars", tone: 300),
+            try makeClip("\(dir)/y.mp4", pattern: "rgbtestsrc", tone: 600),
+        ]
         let upload = try Data(contentsOf: URL(fileURLWithPath: try makeClip("\(dir)/up.mp4", seconds: 5)))
         try await server.application().test(.live) { client in
             let anon = API(client: client)
@@ -31,21 +34,32 @@ import Testing
             func put(_ i: Int, as api: API = creator, corrupt: Bool = false) async throws -> API.Reply {
                 let part = upload[(i * chunkSize)..<min(upload.count, (i + 1) * chunkSize)]
                 var headers = HTTPFields()
-                headers.append(.init(name: .init("X-Content-SHA256")!, value: corrupt ? String(repeating: "0", count: 64) : sha256Hex(Data(part))))
-                return try await api.call(.put, chunks[i]["url"] as! String, raw: ByteBuffer(bytes: part), headers: headers)
+                headers.append(
+                    .init(
+                        name: .init("X-Content-SHA256")!,
+                        value: corrupt ? String(repeating: "0", count: 64) : sha256Hex(Data(part))))
+                return try await api.call(
+                    .put, chunks[i]["url"] as! String, raw: ByteBuffer(bytes: part), headers: headers)
             }
             #expect(try await put(0).status == .noContent)
             #expect(try await put(1, corrupt: true).errorCode == "checksumMismatch")
             #expect(try await put(1, as: viewer).status == .forbidden, "a chunk URL is bound to its uploader")
             let status = try await creator.call(.get, "/api/v1/video/upload/\(uploadID)")
             #expect((status["missing"] as? [Int])?.first == 1)
-            let early = try await creator.call(.post, "/api/v1/video/upload/\(uploadID)/complete", ["caption": "too soon"])
+            let early = try await creator.call(
+                .post, "/api/v1/video/upload/\(uploadID)/complete", ["caption": "too soon"])
             #expect(early.status == .conflict && early.errorCode == "incomplete")
             for i in 1..<chunks.count { #expect(try await put(i).status == .noContent) }
-            let done = try await creator.call(.post, "/api/v1/video/upload/\(uploadID)/complete", ["caption": "a pattern with a tone", "hashtags": ["#Patterns", "tone"]])
+            let done = try await creator.call(
+                .post, "/api/v1/video/upload/\(uploadID)/complete",
+                ["caption": "a pattern with a tone", "hashtags": ["#Patterns", "tone"]])
             #expect(done.status == .accepted)
             let video = try #require(uint(done["video_id"]))
-            for path in extra { try await server.media.ingest(file: path, creator: creatorID, metadata: VideoMetadata(caption: "another clip", hashtags: ["other"])) }
+            for path in extra {
+                try await server.media.ingest(
+                    file: path, creator: creatorID,
+                    metadata: VideoMetadata(caption: "another clip", hashtags: ["other"]))
+            }
             var published = try await anon.call(.get, "/api/v1/video/\(video)")
             for _ in 0..<600 where published["status"] as? String != "published" {
                 try await Task.sleep(for: .milliseconds(100))
@@ -65,32 +79,53 @@ import Testing
             try play.run()
             play.waitUntilExit()
             #expect(play.terminationStatus == 0, "ffmpeg played \(hls)")
-            let range = try await anon.call(.get, try #require(published["mp4_url"] as? String), headers: [.range: "bytes=0-9"])
+            let range = try await anon.call(
+                .get, try #require(published["mp4_url"] as? String), headers: [.range: "bytes=0-9"])
             #expect(range.status == .partialContent && range.body.readableBytes == 10)
             #expect(range.headers[.cacheControl]?.contains("immutable") == true)
 
             // The feed: three items, the first three marked for prefetch, each playable.
-            let session = try #require(uint(try await viewer.call(.post, "/api/v1/feed/sessions", ["region": "BR", "device": "web"])["session_id"]))
+            let session = try #require(
+                uint(
+                    try await viewer.call(.post, "/api/v1/feed/sessions", ["region": "BR", "device": "web"])[
+                        "session_id"]))
             let page1 = try await viewer.call(.get, "/api/v1/feed/foryou?session_id=\(session)&count=2")
             let items1 = try #require(page1["items"] as? [[String: Any]])
-            #expect(items1.count == 2 && items1.allSatisfy { $0["prefetch"] as? Bool == true && $0["prefetch_url"] is String })
+            #expect(
+                items1.count == 2
+                    && items1.allSatisfy { $0["prefetch"] as? Bool == true && $0["prefetch_url"] is String })
+            #expect(items1.allSatisfy { $0["creator_followed"] as? Bool == false })
             let first = try #require(uint(items1[0]["video_id"]))
             #expect(try await anon.call(.get, items1[0]["prefetch_url"] as! String).status == .ok)
             // Engage: the next page reacts (what was watched is not served again) and the counters move.
-            #expect(try await viewer.call(.post, "/api/v1/video/\(first)/engage", ["session_id": session, "watch_time_ms": 3000, "completed": true, "loops": 1]).status == .noContent)
-            #expect(try await viewer.call(.post, "/api/v1/video/\(first)/like", ["session_id": session]).status == .noContent)
+            #expect(
+                try await viewer.call(
+                    .post, "/api/v1/video/\(first)/engage",
+                    ["session_id": session, "watch_time_ms": 3000, "completed": true, "loops": 1]
+                ).status == .noContent)
+            #expect(
+                try await viewer.call(.post, "/api/v1/video/\(first)/like", ["session_id": session]).status
+                    == .noContent)
+            // Follow the creator: the next page's items say so (the follow button's state survives a reload).
+            #expect(try await viewer.call(.post, "/api/v1/users/\(creatorID)/follow").status == .noContent)
             let page2 = try await viewer.call(.get, "/api/v1/feed/foryou?session_id=\(session)&count=2")
-            let ids2 = (page2["items"] as? [[String: Any]] ?? []).compactMap { uint($0["video_id"]) }
+            let items2 = page2["items"] as? [[String: Any]] ?? []
+            let ids2 = items2.compactMap { uint($0["video_id"]) }
             #expect(!ids2.isEmpty && !ids2.contains(first))
+            #expect(items2.allSatisfy { $0["creator_followed"] as? Bool == (uint($0["creator_id"]) == creatorID) })
+            #expect(items2.contains { uint($0["creator_id"]) == creatorID })
             let liked = try await anon.call(.get, "/api/v1/video/\(first)")
             #expect(uint((liked["counters"] as? [String: Any])?["likes"]) == 1)
 
-            // Follow, comment, search, trending.
-            #expect(try await viewer.call(.post, "/api/v1/users/\(creatorID)/follow").status == .noContent)
+            // Follow (above), comment, search, trending.
             #expect(uint(try await anon.call(.get, "/api/v1/users/\(creatorID)")["followers"]) == 1)
             let following = try await viewer.call(.get, "/api/v1/feed/following")
             #expect((following["items"] as? [[String: Any]])?.count == 3)
-            let posted = try await viewer.call(.post, "/api/v1/video/\(first)/comments", ["session_id": session, "text": "nice tone"])
+            #expect(
+                (following["items"] as? [[String: Any]])?.allSatisfy { $0["creator_followed"] as? Bool == true } == true
+            )
+            let posted = try await viewer.call(
+                .post, "/api/v1/video/\(first)/comments", ["session_id": session, "text": "nice tone"])
             #expect(posted.status == .created)
             var comments = try await anon.call(.get, "/api/v1/video/\(first)/comments")
             for _ in 0..<100 where (comments["comments"] as? [Any])?.isEmpty != false {
@@ -104,7 +139,8 @@ import Testing
             // Audit with the admin token: why was it shown, and the interest then.
             var admin = anon
             admin.token = "test-admin-token"
-            #expect(try await viewer.call(.get, "/api/v1/audit/why?user=\(viewerID)&video=\(first)").status == .forbidden)
+            #expect(
+                try await viewer.call(.get, "/api/v1/audit/why?user=\(viewerID)&video=\(first)").status == .forbidden)
             let why = try await admin.call(.get, "/api/v1/audit/why?user=\(viewerID)&video=\(first)")
             let feeds = try #require(why["feeds"] as? [[String: Any]])
             #expect(feeds.count == 1 && ((feeds[0]["items"] as? [[String: Any]])?.first?["source"] as? String) != nil)
@@ -116,7 +152,9 @@ import Testing
             // Erasure: the account is gone and cannot log in.
             #expect(try await viewer.call(.delete, "/api/v1/users/\(viewerID)").status == .noContent)
             #expect(try await anon.call(.get, "/api/v1/users/\(viewerID)").status == .notFound)
-            #expect(try await anon.call(.post, "/api/v1/sessions", ["handle": "watcher", "password": "secret-watcher"]).status == .unauthorized)
+            #expect(
+                try await anon.call(.post, "/api/v1/sessions", ["handle": "watcher", "password": "secret-watcher"])
+                    .status == .unauthorized)
         }
     }
 
@@ -132,35 +170,68 @@ import Testing
                 #expect(reply.status == status, "\(what): \(reply.status) \(reply.json)")
                 if let code { #expect(reply.errorCode == code, "\(what): \(reply.json)") }
             }
-            expect(try await anon.call(.post, "/api/v1/users", raw: ByteBuffer(string: "{not json")), .badRequest, nil, "malformed JSON")
+            expect(
+                try await anon.call(.post, "/api/v1/users", raw: ByteBuffer(string: "{not json")), .badRequest, nil,
+                "malformed JSON")
             expect(try await anon.call(.post, "/api/v1/users", ["handle": "x"]), .badRequest, nil, "missing fields")
-            expect(try await anon.call(.post, "/api/v1/users", ["handle": "someone", "email": "a@b.c", "display_name": "S", "password": "long enough"]), .conflict, "handleTaken", "duplicate handle")
-            expect(try await anon.call(.post, "/api/v1/users", ["handle": "new", "email": "a@b.c", "display_name": "S", "password": "short"]), .badRequest, "weakPassword", "weak password")
-            expect(try await anon.call(.post, "/api/v1/sessions", ["handle": "someone", "password": "wrong password"]), .unauthorized, "badCredentials", "wrong password")
-            expect(try await anon.call(.get, "/api/v1/feed/foryou?session_id=1"), .unauthorized, "unauthorized", "no token")
+            expect(
+                try await anon.call(
+                    .post, "/api/v1/users",
+                    ["handle": "someone", "email": "a@b.c", "display_name": "S", "password": "long enough"]), .conflict,
+                "handleTaken", "duplicate handle")
+            expect(
+                try await anon.call(
+                    .post, "/api/v1/users",
+                    ["handle": "new", "email": "a@b.c", "display_name": "S", "password": "short"]), .badRequest,
+                "weakPassword", "weak password")
+            expect(
+                try await anon.call(.post, "/api/v1/sessions", ["handle": "someone", "password": "wrong password"]),
+                .unauthorized, "badCredentials", "wrong password")
+            expect(
+                try await anon.call(.get, "/api/v1/feed/foryou?session_id=1"), .unauthorized, "unauthorized", "no token"
+            )
             var forged = user
             forged.token = (user.token ?? "") + "0"
-            expect(try await forged.call(.post, "/api/v1/feed/sessions", [:]), .unauthorized, "unauthorized", "tampered token")
+            expect(
+                try await forged.call(.post, "/api/v1/feed/sessions", [:]), .unauthorized, "unauthorized",
+                "tampered token")
             expect(try await user.call(.get, "/api/v1/feed/foryou?session_id=42"), .notFound, nil, "unknown session")
             expect(try await user.call(.get, "/api/v1/feed/foryou"), .badRequest, "missingSession", "no session")
             expect(try await anon.call(.get, "/api/v1/users/999"), .notFound, nil, "unknown user")
             expect(try await anon.call(.get, "/api/v1/users/abc"), .badRequest, nil, "non-numeric id")
             expect(try await anon.call(.get, "/api/v1/video/123"), .notFound, nil, "unknown video")
             let session = try #require(uint(try await user.call(.post, "/api/v1/feed/sessions", [:])["session_id"]))
-            expect(try await user.call(.post, "/api/v1/video/77/like", ["session_id": session]), .notFound, nil, "liking an unknown video")
-            expect(try await user.call(.post, "/api/v1/video/77/engage", ["session_id": session]), .badRequest, "missingField", "watch without a time")
-            expect(try await user.call(.get, "/api/v1/feed/foryou?session_id=\(session)&count=5000"), .badRequest, "invalidCount", "count too large")
-            expect(try await user.call(.post, "/api/v1/video/upload", ["byte_size": 0]), .badRequest, "uploadTooLarge", "empty upload")
-            expect(try await user.call(.put, "/api/v1/video/upload/abc/chunks/0"), .forbidden, "unsigned", "unsigned chunk")
+            expect(
+                try await user.call(.post, "/api/v1/video/77/like", ["session_id": session]), .notFound, nil,
+                "liking an unknown video")
+            expect(
+                try await user.call(.post, "/api/v1/video/77/engage", ["session_id": session]), .badRequest,
+                "missingField", "watch without a time")
+            expect(
+                try await user.call(.get, "/api/v1/feed/foryou?session_id=\(session)&count=5000"), .badRequest,
+                "invalidCount", "count too large")
+            expect(
+                try await user.call(.post, "/api/v1/video/upload", ["byte_size": 0]), .badRequest, "uploadTooLarge",
+                "empty upload")
+            expect(
+                try await user.call(.put, "/api/v1/video/upload/abc/chunks/0"), .forbidden, "unsigned", "unsigned chunk"
+            )
             expect(try await anon.call(.get, "/api/v1/search"), .badRequest, "missingQuery", "search without q")
-            expect(try await anon.call(.get, "/api/v1/search?q=x&type=planet"), .badRequest, "invalidType", "search type")
-            expect(try await anon.call(.get, "/api/v1/audit/why?user=1&video=2"), .forbidden, "adminOnly", "audit without admin")
+            expect(
+                try await anon.call(.get, "/api/v1/search?q=x&type=planet"), .badRequest, "invalidType", "search type")
+            expect(
+                try await anon.call(.get, "/api/v1/audit/why?user=1&video=2"), .forbidden, "adminOnly",
+                "audit without admin")
             let big = ByteBuffer(repeating: UInt8(ascii: " "), count: 2 << 20)
-            expect(try await anon.call(.post, "/api/v1/users", raw: big, headers: [.contentType: "application/json"]), .contentTooLarge, nil, "body too large")
+            expect(
+                try await anon.call(.post, "/api/v1/users", raw: big, headers: [.contentType: "application/json"]),
+                .contentTooLarge, nil, "body too large")
             expect(try await anon.call(.get, "/media/1/../../admin.token"), .notFound, nil, "path traversal")
             // Log out: the token stops working.
             expect(try await user.call(.delete, "/api/v1/sessions"), .noContent, nil, "log out")
-            expect(try await user.call(.post, "/api/v1/feed/sessions", [:]), .unauthorized, "unauthorized", "revoked token")
+            expect(
+                try await user.call(.post, "/api/v1/feed/sessions", [:]), .unauthorized, "unauthorized", "revoked token"
+            )
         }
     }
 
@@ -177,7 +248,10 @@ import Testing
             let metrics = try await anon.call(.get, "/metrics")
             let text = String(buffer: metrics.body)
             #expect(metrics.status == .ok && metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
-            for name in ["reel_commands_total", "reel_command_duration_seconds", "http_server_request_duration", "reel_views_lag_events"] {
+            for name in [
+                "reel_commands_total", "reel_command_duration_seconds", "http_server_request_duration",
+                "reel_views_lag_events",
+            ] {
                 #expect(text.contains(name), "\(name) missing from /metrics")
             }
         }
@@ -199,6 +273,7 @@ import Testing
         // Once the old key's tokens have all expired, the next rotation drops it.
         try accounts.rotateSigningKey(now: Int64(Date().timeIntervalSince1970) + 7200)
         #expect(accounts.authenticate(old.value) == nil)
-        #expect(accounts.authenticate(new.value, now: Int64(Date().timeIntervalSince1970) + 4000) == nil, "tokens expire")
+        #expect(
+            accounts.authenticate(new.value, now: Int64(Date().timeIntervalSince1970) + 4000) == nil, "tokens expire")
     }
 }

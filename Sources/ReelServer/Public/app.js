@@ -157,7 +157,7 @@ function reportWatch(videoId, watch) {
 // ---------- Slides ----------
 
 let soundOn = false;                 // muted autoplay is what browsers allow; a tap turns sound on for all
-const followed = new Set();          // creators followed on this page load (the API has no "do I follow")
+const followed = new Set();          // creators followed: from feed items' creator_followed, then this page's clicks
 const prefetched = new Set();
 
 /** HLS where the browser plays it natively (Safari, newer Chrome), the MP4 everywhere else. Native HLS is
@@ -211,6 +211,7 @@ function makeSlide(item) {
       h('button', { type: 'submit' }, 'Post')));
   slide.item = item;
   wireSlide(slide, id, item);
+  if (item.creator_followed) followed.add(item.creator_id);
   if (followed.has(item.creator_id)) setFollowing(slide, true);
   return slide;
 }
