@@ -10,7 +10,8 @@ import ReelMedia
 public enum DemoCatalogue {
     /// lavfi video sources, each distinct on screen.
     static let patterns = [
-        "testsrc2", "smptebars", "rgbtestsrc", "mandelbrot", "cellauto=rule=110", "life=ratio=0.1:mold=10", "color=c=tomato", "color=c=seagreen",
+        "testsrc2", "smptebars", "rgbtestsrc", "mandelbrot", "cellauto=rule=110", "life=ratio=0.1:mold=10",
+        "color=c=tomato", "color=c=seagreen",
         "color=c=royalblue", "color=c=gold", "yuvtestsrc", "pal75bars",
     ]
     static let tones = [262, 330, 392, 440, 523, 587, 659, 784]
@@ -28,7 +29,9 @@ public enum DemoCatalogue {
         if let csv, let text = try? String(contentsOfFile: csv, encoding: .utf8) {
             let lines = text.split(separator: "\n").dropFirst()
             let header = text.split(separator: "\n").first?.split(separator: ",").map(String.init) ?? []
-            if let a = header.firstIndex(of: "author_id"), let t = header.firstIndex(of: "tag"), let m = header.firstIndex(of: "music_id") {
+            if let a = header.firstIndex(of: "author_id"), let t = header.firstIndex(of: "tag"),
+                let m = header.firstIndex(of: "music_id")
+            {
                 for line in lines.prefix(count * 50) where out.count < count {
                     let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
                     guard f.count > max(a, t, m), !f[t].isEmpty else { continue }
@@ -36,7 +39,9 @@ public enum DemoCatalogue {
                 }
             }
         }
-        while out.count < count { out.append(Row(author: "\(1000 + out.count % 6)", tag: "\(out.count % 9)", music: "\(out.count % 5)")) }
+        while out.count < count {
+            out.append(Row(author: "\(1000 + out.count % 6)", tag: "\(out.count % 9)", music: "\(out.count % 5)"))
+        }
         // A handful of creators with several clips each, so following one changes the Following feed.
         var authors: [String] = []
         for r in out where !authors.contains(r.author) && authors.count < 8 { authors.append(r.author) }
@@ -46,40 +51,55 @@ public enum DemoCatalogue {
     /// Generates `count` clips into `directory` and uploads them (the media service processes them in the
     /// background). Also registers the `demo` account (password `demo-password`). Returns the video ids.
     @discardableResult
-    public static func seed(server: ReelServer, count: Int = 30, csv: String?, directory: String, logger: Logger) async throws -> [UInt64] {
+    public static func seed(server: ReelServer, count: Int = 30, csv: String?, directory: String, logger: Logger)
+        async throws -> [UInt64]
+    {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let engine = server.engine
+        // The account first: someone who opens the page while the clips are made can already log in.
+        if try !server.api.accounts.handleTaken("demo") {
+            let demo = try await engine.registerUser(
+                handle: "demo", region: "US", email: "demo@example.org", displayName: "Demo Viewer")
+            try server.api.accounts.createAccount(user: demo, handle: "demo", password: "demo-password")
+        }
         var creators: [String: UInt64] = [:]
         var videos: [UInt64] = []
         for (i, row) in rows(from: csv, count: count).enumerated() {
             let clip = "\(directory)/clip\(i).mp4"
-            let pattern = patterns[i % patterns.count], tone = tones[(i * 3) % tones.count]
+            let pattern = patterns[i % patterns.count]
+            let tone = tones[(i * 3) % tones.count]
             let seconds = 5 + i % 4
-            try run("ffmpeg", [
-                "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-t", "\(seconds)", "-i", pattern + (pattern.contains("=") ? ":" : "=") + "s=360x640:r=30",
-                "-f", "lavfi", "-t", "\(seconds)", "-i", "sine=f=\(tone)", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip,
-            ])
+            try run(
+                "ffmpeg",
+                [
+                    "-nostdin", "-y", "-v", "error", "-f", "lavfi", "-t", "\(seconds)", "-i",
+                    pattern + (pattern.contains("=") ? ":" : "=") + "s=360x640:r=30",
+                    "-f", "lavfi", "-t", "\(seconds)", "-i", "sine=f=\(tone)", "-c:v", "libx264", "-preset",
+                    "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip,
+                ])
             let creator: UInt64
             if let known = creators[row.author] {
                 creator = known
             } else {
                 creator = try await engine.registerUser(
-                    handle: "creator\(row.author)", region: ["US", "BR", "DE", "IN"][creators.count % 4], email: "creator\(row.author)@example.org",
+                    handle: "creator\(row.author)", region: ["US", "BR", "DE", "IN"][creators.count % 4],
+                    email: "creator\(row.author)@example.org",
                     displayName: "Creator \(row.author)")
                 creators[row.author] = creator
                 // Every handle has an account, so nobody can register "creatorN" again.
-                try server.api.accounts.createAccount(user: creator, handle: "creator\(row.author)", password: UUID().uuidString)
+                try server.api.accounts.createAccount(
+                    user: creator, handle: "creator\(row.author)", password: UUID().uuidString)
             }
             let topic = words[i % words.count]
-            let metadata = VideoMetadata(caption: "\(topic) clip \(i + 1): \(pattern.split(separator: "=").first!) at \(tone) Hz", hashtags: [topic, "tag\(row.tag)"])
+            let metadata = VideoMetadata(
+                caption: "\(topic) clip \(i + 1): \(pattern.split(separator: "=").first!) at \(tone) Hz",
+                hashtags: [topic, "tag\(row.tag)"])
             videos.append(try await server.media.ingest(file: clip, creator: creator, metadata: metadata))
             try? FileManager.default.removeItem(atPath: clip)
         }
-        if try !server.api.accounts.handleTaken("demo") {
-            let demo = try await engine.registerUser(handle: "demo", region: "US", email: "demo@example.org", displayName: "Demo Viewer")
-            try server.api.accounts.createAccount(user: demo, handle: "demo", password: "demo-password")
-        }
-        logger.info("demo catalogue: \(videos.count) clips uploaded by \(creators.count) creators; processing in the background")
+        logger.info(
+            "demo catalogue: \(videos.count) clips uploaded by \(creators.count) creators; processing in the background"
+        )
         return videos
     }
 
@@ -90,6 +110,8 @@ public enum DemoCatalogue {
         p.standardError = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw APIError(.internalServerError, "demoFailed", "\(tool) \(args.joined(separator: " ")) failed") }
+        guard p.terminationStatus == 0 else {
+            throw APIError(.internalServerError, "demoFailed", "\(tool) \(args.joined(separator: " ")) failed")
+        }
     }
 }

@@ -34,6 +34,13 @@ extension ReelAPI {
         var viewsPosition: UInt64
         var build: String
         var items: [ServedItemOut]
+        /// With `verify=true`: the page chosen again by replaying to its recorded positions.
+        var verification: VerificationOut?
+    }
+    struct VerificationOut: Codable {
+        /// The same videos in the same order from the same sources.
+        var matches: Bool
+        var recomputed: [UInt64]
     }
     struct FeedsOut: ResponseCodable { var feeds: [ServedFeedOut] }
     struct EntityOut: ResponseCodable {
@@ -51,7 +58,8 @@ extension ReelAPI {
 
     func served(_ f: FeedServed) -> ServedFeedOut {
         ServedFeedOut(
-            sessionId: f.session, servedAt: f.occurredAt.description, modelVersion: f.modelVersion, seed: String(f.seed), viewsPosition: f.viewsPosition, build: f.build,
+            sessionId: f.session, servedAt: f.occurredAt.description, modelVersion: f.modelVersion,
+            seed: String(f.seed), viewsPosition: f.viewsPosition, build: f.build,
             items: f.items.enumerated().map { i, item in
                 ServedItemOut(
                     position: i, videoId: item.video, source: item.source, score: item.score,
@@ -65,7 +73,8 @@ extension ReelAPI {
             try requireAdmin(request)
             let user = try context.parameters.require("id", as: UInt64.self)
             let first = try engine.events(of: .user, user).first?.recordedAt
-            return TimelineOut(first: first?.description, last: Timestamp(seconds: Date().timeIntervalSince1970).description)
+            return TimelineOut(
+                first: first?.description, last: Timestamp(seconds: Date().timeIntervalSince1970).description)
         }
         audit.get("users/{id}/interest") { request, context -> InterestOut in
             try requireAdmin(request)
@@ -75,7 +84,9 @@ extension ReelAPI {
             let latest = index.sessions(of: user, at: t).first?.session
             let session = try latest.map { try engine.interest("interest.session", key: $0, at: m) } ?? []
             let out = { (w: InterestWeight) in WeightOut(kind: w.kind, key: w.key, weight: w.weight) }
-            return InterestOut(at: (t ?? Timestamp(seconds: Date().timeIntervalSince1970)).description, longTerm: longTerm.prefix(30).map(out), session: session.prefix(30).map(out), sessionId: latest)
+            return InterestOut(
+                at: (t ?? Timestamp(seconds: Date().timeIntervalSince1970)).description,
+                longTerm: longTerm.prefix(30).map(out), session: session.prefix(30).map(out), sessionId: latest)
         }
         audit.get("users/{id}/feeds") { request, context -> FeedsOut in
             try requireAdmin(request)
@@ -84,20 +95,35 @@ extension ReelAPI {
             let limit = max(1, min(200, request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 20))
             var feeds: [FeedServed] = []
             for s in index.sessions(of: user, at: t) where feeds.count < limit {
-                feeds += try engine.servedFeeds(session: s.session).filter { t == nil || $0.occurredAt <= t! }.reversed()
+                feeds += try engine.servedFeeds(session: s.session).filter { t == nil || $0.occurredAt <= t! }
+                    .reversed()
             }
             return FeedsOut(feeds: feeds.sorted { $0.occurredAt > $1.occurredAt }.prefix(limit).map(served))
         }
         audit.get("why") { request, _ -> FeedsOut in
             try requireAdmin(request)
             let q = request.uri.queryParameters
-            guard let user = q["user"].flatMap({ UInt64(String($0)) }), let video = q["video"].flatMap({ UInt64(String($0)) }) else {
+            guard let user = q["user"].flatMap({ UInt64(String($0)) }),
+                let video = q["video"].flatMap({ UInt64(String($0)) })
+            else {
                 throw APIError.badRequest("missingField", "user and video are required")
             }
-            let (_, t) = try moment(request)
+            let (m, t) = try moment(request)
             var feeds: [ServedFeedOut] = []
+            if q["verify"].map(String.init) == "true" {
+                // Each page chosen again from the journal alone (views and model replayed to what it recorded).
+                for shown in try engine.whyShown(user: user, video: video, at: m) {
+                    var f = served(shown.feed)
+                    f.items = f.items.filter { $0.videoId == video }
+                    let v = try engine.verify(shown)
+                    f.verification = VerificationOut(matches: v.matches, recomputed: v.recomputed.map(\.video))
+                    feeds.append(f)
+                }
+                return FeedsOut(feeds: feeds.sorted { $0.servedAt > $1.servedAt })
+            }
             for s in index.sessions(of: user, at: t) {
-                for (feed, item) in try engine.whyShown(video: video, session: s.session) where t == nil || feed.occurredAt <= t! {
+                for (feed, item) in try engine.whyShown(video: video, session: s.session)
+                where t == nil || feed.occurredAt <= t! {
                     var f = served(feed)
                     f.items = f.items.filter { $0.videoId == item.video }
                     feeds.append(f)
@@ -109,7 +135,8 @@ extension ReelAPI {
             try requireAdmin(request)
             let kindName = try context.parameters.require("kind")
             guard let kind = EntityKind(rawValue: kindName) else {
-                throw APIError.badRequest("invalidKind", "kind must be user, session, video or creator, not \(kindName)")
+                throw APIError.badRequest(
+                    "invalidKind", "kind must be user, session, video or creator, not \(kindName)")
             }
             let (m, _) = try moment(request)
             let a = try engine.audit(kind, try context.parameters.require("id", as: UInt64.self), at: m)

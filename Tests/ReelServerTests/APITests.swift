@@ -144,6 +144,11 @@ import Testing
             let why = try await admin.call(.get, "/api/v1/audit/why?user=\(viewerID)&video=\(first)")
             let feeds = try #require(why["feeds"] as? [[String: Any]])
             #expect(feeds.count == 1 && ((feeds[0]["items"] as? [[String: Any]])?.first?["source"] as? String) != nil)
+            // ... and recomputed from the journal alone: the same page.
+            let verified = try await admin.call(.get, "/api/v1/audit/why?user=\(viewerID)&video=\(first)&verify=true")
+            let verification = (verified["feeds"] as? [[String: Any]])?.first?["verification"] as? [String: Any]
+            #expect(verification?["matches"] as? Bool == true, "\(verified.json)")
+            #expect((verification?["recomputed"] as? [Any])?.count == 2)
             let interest = try await admin.call(.get, "/api/v1/audit/users/\(viewerID)/interest")
             #expect((interest["long_term"] as? [[String: Any]])?.isEmpty == false)
             let served = try await admin.call(.get, "/api/v1/audit/users/\(viewerID)/feeds")
