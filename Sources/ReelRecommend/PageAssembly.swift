@@ -58,39 +58,34 @@ public struct PageAssembly: Sendable {
         var used = [Bool](repeating: false, count: items.count)
         var rankedStart = 0
 
-        func clashes(_ look: Look) -> Bool {
-            shown.suffix(window).contains {
-                $0.creator == look.creator || ($0.sound == look.sound && look.sound != 0)
-            } || (look.mainTag != nil && shown.suffix(hashtagWindow).contains { $0.mainTag == look.mainTag })
+        /// The hard rules a candidate must keep, relaxed in steps only when no candidate keeps them: first the
+        /// sound rule goes (a shared backing track is milder than the same creator again), then all.
+        enum Rules: CaseIterable { case all, creatorOnly, none }
+        func clashes(_ look: Look, _ rules: Rules) -> Bool {
+            switch rules {
+            case .none: return false
+            case .creatorOnly: return shown.suffix(window).contains { $0.creator == look.creator }
+            case .all:
+                return shown.suffix(window).contains {
+                    $0.creator == look.creator || ($0.sound == look.sound && look.sound != 0)
+                } || (look.mainTag != nil && shown.suffix(hashtagWindow).contains { $0.mainTag == look.mainTag })
+            }
         }
         func repeatsTag(_ look: Look) -> Bool {
             look.mainTag != nil && shown.suffix(window).contains { $0.mainTag == look.mainTag }
         }
         /// The first unused item of `list` that repeats nothing, else the first that repeats only a hashtag.
-        func firstFitting(_ list: [Int]) -> Int? {
+        func firstFitting(_ list: [Int], _ rules: Rules) -> Int? {
             var hashtagOnly: Int?
-            for i in list where !used[i] && !clashes(items[i].look) {
+            for i in list where !used[i] && !clashes(items[i].look, rules) {
                 if !repeatsTag(items[i].look) { return i }
                 if hashtagOnly == nil { hashtagOnly = i }
             }
             return hashtagOnly
         }
-        func take(_ i: Int) {
-            used[i] = true
-            page.append(i)
-            shown.append(items[i].look)
-        }
-
-        while page.count < count {
-            let place = page.count
-            // An exploration place: the best-fitting new video that repeats nothing, else one that repeats only a
-            // hashtag; with neither, the place goes to the ranked items.
-            if exploreEvery > 0, (place + 1) % exploreEvery == 0, let e = firstFitting(exploring) {
-                take(e)
-                continue
-            }
-            // A ranked place: among the next `lookahead` unused items that break no hard rule, the best score
-            // after the hashtag price.
+        /// Among the next `lookahead` unused ranked items that keep `rules` (further down if none of those
+        /// does), the best score after the hashtag price.
+        func bestRanked(_ rules: Rules) -> Int? {
             while rankedStart < ranked.count && used[ranked[rankedStart]] { rankedStart += 1 }
             var best: (i: Int, value: Double)?
             var looked = 0
@@ -100,18 +95,35 @@ public struct PageAssembly: Sendable {
                 let i = ranked[k]
                 if used[i] { continue }
                 looked += 1
-                if clashes(items[i].look) { continue }
+                if clashes(items[i].look, rules) { continue }
                 let value = items[i].score - (repeatsTag(items[i].look) ? hashtagRepeatSeconds : 0)
                 if best == nil || value > best!.value { best = (i, value) }
             }
-            if best == nil, rankedStart < ranked.count { best = (ranked[rankedStart], 0) }  // nothing fits the rules
-            // No ranked items left: fill from exploration, then from the spare new videos, under the same rules
-            // while they can be kept.
-            guard
-                let next = best?.i ?? firstFitting(exploring) ?? firstFitting(spare)
-                    ?? exploring.first(where: { !used[$0] }) ?? spare.first(where: { !used[$0] })
-            else { break }
-            take(next)
+            return best?.i
+        }
+        func take(_ i: Int) {
+            used[i] = true
+            page.append(i)
+            shown.append(items[i].look)
+        }
+
+        place: while page.count < count {
+            let place = page.count
+            // An exploration place: the best-fitting new video that repeats nothing, else one that repeats only a
+            // hashtag; with neither, the place goes to the ranked items.
+            if exploreEvery > 0, (place + 1) % exploreEvery == 0, let e = firstFitting(exploring, .all) {
+                take(e)
+                continue
+            }
+            // A ranked place; with no ranked item left that keeps the rules, a new video that does (exploration's,
+            // then the spare ones); only then the rules relax, a step at a time.
+            for rules in Rules.allCases {
+                if let next = bestRanked(rules) ?? firstFitting(exploring, rules) ?? firstFitting(spare, rules) {
+                    take(next)
+                    continue place
+                }
+            }
+            break
         }
         return page
     }

@@ -41,14 +41,15 @@ import Testing
         #expect(assembly.assemble(count: 2, items: items, ranked: [0, 1], exploring: [], recent: older) == [0, 1])
     }
 
-    @Test func creatorsAndSoundsAreHardRulesRelaxedOnlyWhenNothingElseIsLeft() {
+    @Test func creatorsAndSoundsAreHardRulesRelaxedOnlyWhenNothingElseIsLeftSoundFirst() {
         let items = [
             Self.item(1, tag: 1, score: 900, sound: 5), Self.item(1, tag: 2, score: 800),
             Self.item(2, tag: 3, score: 10, sound: 5), Self.item(3, tag: 4, score: 1),
         ]
         let page = assembly.assemble(count: 4, items: items, ranked: [0, 1, 2, 3], exploring: [], recent: [])
-        // Item 1 (same creator) and item 2 (same sound) wait behind a score of 1; then nothing else is left.
-        #expect(page == [0, 3, 1, 2])
+        // Item 1 (same creator) and item 2 (same sound) wait behind a score of 1; then the sound rule goes first
+        // (item 2, another creator), and only then the creator rule (item 1).
+        #expect(page == [0, 3, 2, 1])
     }
 
     @Test func explorationTakesEveryThirdPlaceAndAvoidsRepeatsWhenItCan() {
@@ -87,5 +88,14 @@ import Testing
         let items = [Self.item(1, tag: 1, score: 0), Self.item(1, tag: 2, score: 0), Self.item(2, tag: 1, score: 0)]
         let page = assembly.assemble(count: 3, items: items, ranked: [], exploring: [0, 1, 2], recent: [])
         #expect(page == [0, 2, 1])
+    }
+
+    @Test func aPageOfNewVideosSharingSoundsStillSpreadsCreators() {
+        // A young catalogue: every video new, three creators, one backing track for all. The sound rule cannot
+        // be kept after the first place; the creator rule can, and is.
+        let items = (0..<6).map { Self.item(UInt64(1 + $0 % 3), tag: UInt64($0), score: 0, sound: 9) }
+        let page = assembly.assemble(count: 6, items: items, ranked: [], exploring: Array(0..<6), recent: [])
+        #expect(page == [0, 1, 2, 3, 4, 5])
+        for (a, b) in zip(page, page.dropFirst()) { #expect(items[a].look.creator != items[b].look.creator) }
     }
 }
