@@ -13,7 +13,9 @@ extension ViewState {
                 $0.region = e.region
             }
         case .userErased(let e):
-            users.update(e.user, initial: CatalogueUser()) { $0 = CatalogueUser(handle: "", region: $0.region, erased: true) }
+            users.update(e.user, initial: CatalogueUser()) {
+                $0 = CatalogueUser(handle: "", region: $0.region, erased: true)
+            }
             creators.remove(e.user)
         case .creatorProfileUpdated(let e):
             creators.set(e.creator, CatalogueCreator(name: e.name, bio: e.bio))
@@ -22,8 +24,10 @@ extension ViewState {
         case .sessionEnded(let e):
             sessions.remove(e.session)
         case .uploadStarted(let e):
+            forgetFeatures(of: e.video)
             videos.set(e.video, CatalogueVideo(status: UInt32(VideoStatus.uploading.rawValue), creator: e.creator))
         case .uploadCompleted(let e):
+            forgetFeatures(of: e.video)
             videos.update(e.video, initial: CatalogueVideo()) {
                 $0.status = UInt32(VideoStatus.processing.rawValue)
                 $0.creator = e.creator
@@ -34,6 +38,7 @@ extension ViewState {
             }
             for tag in e.hashtags { hashtagNames.set(ViewKey.hashtag(tag), Label(name: tag)) }
         case .processingSucceeded(let e):
+            forgetFeatures(of: e.video)
             videos.update(e.video, initial: CatalogueVideo()) {
                 $0.status = UInt32(VideoStatus.ready.rawValue)
                 $0.durationMillis = e.durationMillis
@@ -57,16 +62,21 @@ extension ViewState {
     /// hashtags and sound (what interest and trending read; a test compares them), nothing else.
     private func applyLaneCatalogue(_ event: ReelEvent) {
         switch event {
-        case .sessionStarted(let e): sessions.set(e.session, SessionInfo(viewer: e.viewer, region: UInt32(ViewKey.region(e.region))))
+        case .sessionStarted(let e):
+            sessions.set(e.session, SessionInfo(viewer: e.viewer, region: UInt32(ViewKey.region(e.region))))
         case .sessionEnded(let e): sessions.remove(e.session)
-        case .uploadStarted(let e): videos.set(e.video, CatalogueVideo(creator: e.creator))
+        case .uploadStarted(let e):
+            forgetFeatures(of: e.video)
+            videos.set(e.video, CatalogueVideo(creator: e.creator))
         case .uploadCompleted(let e):
+            forgetFeatures(of: e.video)
             videos.update(e.video, initial: CatalogueVideo()) {
                 $0.creator = e.creator
                 $0.hashtags = e.hashtags
                 $0.sound = e.sound
             }
         case .processingSucceeded(let e):
+            forgetFeatures(of: e.video)
             videos.update(e.video, initial: CatalogueVideo()) { if e.sound != 0 || e.width != 0 { $0.sound = e.sound } }
         case .processingFailed(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
         case .published(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
@@ -100,12 +110,16 @@ extension ViewState {
             personCounters.update(e.creator, initial: PersonCounters()) { $0.totalLikes += 1 }
         case .unliked(let e):
             videoCounters.update(e.video, initial: VideoCounters()) { $0.likes = $0.likes > 0 ? $0.likes - 1 : 0 }
-            personCounters.update(e.creator, initial: PersonCounters()) { $0.totalLikes = $0.totalLikes > 0 ? $0.totalLikes - 1 : 0 }
+            personCounters.update(e.creator, initial: PersonCounters()) {
+                $0.totalLikes = $0.totalLikes > 0 ? $0.totalLikes - 1 : 0
+            }
         case .shared(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.shares += 1 }
         case .saved(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.saves += 1 }
         case .commented(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.comments += 1 }
         case .commentDeleted(let e):
-            videoCounters.update(e.video, initial: VideoCounters()) { $0.comments = $0.comments > 0 ? $0.comments - 1 : 0 }
+            videoCounters.update(e.video, initial: VideoCounters()) {
+                $0.comments = $0.comments > 0 ? $0.comments - 1 : 0
+            }
         case .notInterested(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.notInterested += 1 }
         case .followed(let e):
             // The social graph (applied after counters) tells whether this is a new edge.
@@ -158,16 +172,17 @@ extension ViewState {
         case .notInterested(let e): (viewer, video, signal) = (e.viewer, e.video, -2)
         default: return
         }
-        guard let v = videos[video] else { return }
-        var features: [UInt64] = v.hashtags.map { ViewKey.feature(.hashtag, ViewKey.hashtag($0)) }
-        features.append(ViewKey.feature(.creator, v.creator))
-        if v.sound != 0 { features.append(ViewKey.feature(.sound, v.sound)) }
-        longTermInterest.update(viewer, initial: InterestProfile()) { p in
-            for f in features { p.add(f, signal, atMillis: t, halfLifeMillis: Self.longTermHalfLifeMillis) }
+        guard let v = features(of: video) else { return }
+        // The video's hashtags, then its creator, then its sound (the order profiles have always been fed).
+        func feed(_ p: inout InterestProfile, halfLife: Double) {
+            for tag in v.hashtags {
+                p.add(ViewKey.feature(.hashtag, tag), signal, atMillis: t, halfLifeMillis: halfLife)
+            }
+            p.add(ViewKey.feature(.creator, v.creator), signal, atMillis: t, halfLifeMillis: halfLife)
+            if v.sound != 0 { p.add(ViewKey.feature(.sound, v.sound), signal, atMillis: t, halfLifeMillis: halfLife) }
         }
-        sessionInterest.update(viewer, initial: InterestProfile()) { p in
-            for f in features { p.add(f, signal, atMillis: t, halfLifeMillis: Self.sessionHalfLifeMillis) }
-        }
+        longTermInterest.update(viewer, initial: InterestProfile()) { feed(&$0, halfLife: Self.longTermHalfLifeMillis) }
+        sessionInterest.update(viewer, initial: InterestProfile()) { feed(&$0, halfLife: Self.sessionHalfLifeMillis) }
     }
 
     func applySeen(_ event: ReelEvent) {
@@ -197,19 +212,21 @@ extension ViewState {
         case .commented(let e): (session, video, weight) = (e.session, e.video, 2)
         default: return
         }
-        guard weight > 0, let v = videos[video] else { return }
+        guard weight > 0, let v = features(of: video) else { return }
         let region = UInt16(truncatingIfNeeded: sessions[session]?.region ?? 0)
         let g = DecayedScore.Growth(atMillis: event.occurredAt.milliseconds)
-        // Every region's score also feeds the global one (region 0).
-        for r in region == 0 ? [UInt16(0)] : [region, 0] {
+        func add(_ r: UInt16) {
             trendingVideos.update(ViewKey.regional(r, video), initial: DecayedScore()) { $0.add(weight, g) }
             for tag in v.hashtags {
-                trendingHashtags.update(ViewKey.regional(r, ViewKey.hashtag(tag)), initial: DecayedScore()) { $0.add(weight, g) }
+                trendingHashtags.update(ViewKey.regional(r, tag), initial: DecayedScore()) { $0.add(weight, g) }
             }
             if v.sound != 0 {
                 trendingSounds.update(ViewKey.regional(r, v.sound), initial: DecayedScore()) { $0.add(weight, g) }
             }
         }
+        // Every region's score also feeds the global one (region 0).
+        add(region)
+        if region != 0 { add(0) }
     }
 
     func applySocial(_ event: ReelEvent) {
@@ -226,11 +243,12 @@ extension ViewState {
             followers.update(e.creator, initial: IDList()) { $0.remove(e.user) }
         case .userErased(let e):
             // An erased person leaves no trace in others' lists (their own audience list goes with them).
-            for creator in following[e.user]?.ids ?? [] { followers.update(creator, initial: IDList()) { $0.remove(e.user) } }
+            for creator in following[e.user]?.ids ?? [] {
+                followers.update(creator, initial: IDList()) { $0.remove(e.user) }
+            }
             following.remove(e.user)
             blocked.remove(e.user)
         default: return
         }
     }
 }
-

@@ -31,6 +31,11 @@ public final class ViewState {
     let search: SearchIndex?
     /// Called for catalogue changes, so the lock-free lookup that actors read stays current.
     var onCatalogueChange: ((ReelEvent) -> Void)?
+    /// What interest and trending read of a video, with its hashtags already hashed: derived from `videos` on
+    /// first use and dropped when the catalogue changes the video; never persisted or serialised. Hashing each
+    /// hashtag and copying the whole catalogue row (caption, renditions) for every engagement was a tenth of
+    /// the fold.
+    private var featureKeys: [UInt64: VideoFeatureKeys] = [:]
 
     /// Half-lives of the interest profiles.
     public static let longTermHalfLifeMillis: Double = 14 * 86_400_000
@@ -65,10 +70,23 @@ public final class ViewState {
         sessions.tracksDirty = false
     }
 
+    /// A video's creator, sound and hashed hashtags (nil: not in the catalogue).
+    func features(of video: UInt64) -> VideoFeatureKeys? {
+        if let known = featureKeys[video] { return known }
+        guard let v = videos[video] else { return nil }
+        let keys = VideoFeatureKeys(creator: v.creator, sound: v.sound, hashtags: v.hashtags.map(ViewKey.hashtag))
+        featureKeys[video] = keys
+        return keys
+    }
+
+    /// The catalogue changed the video: its keys are derived again on next use.
+    func forgetFeatures(of video: UInt64) { featureKeys[video] = nil }
+
     /// Every table, in the fixed order of persistence and canonical serialisation.
     var tables: [any AnyKeyedTable] {
         [
-            videos, users, creators, hashtagNames, sessions, videoCounters, personCounters, longTermInterest, sessionInterest,
+            videos, users, creators, hashtagNames, sessions, videoCounters, personCounters, longTermInterest,
+            sessionInterest,
             seen, trendingVideos, trendingHashtags, trendingSounds, followers, following, blocked,
         ]
     }
@@ -119,6 +137,7 @@ public final class ViewState {
     /// Makes a lane's catalogue match `main`'s (after loading a checkpoint).
     func copyCatalogue(from main: ViewState) {
         precondition(isLane)
+        featureKeys.removeAll()
         for key in main.videos.sortedKeys {
             let v = main.videos[key]!
             videos.set(key, CatalogueVideo(creator: v.creator, sound: v.sound, hashtags: v.hashtags))
@@ -177,4 +196,12 @@ public final class ViewState {
         default: false
         }
     }
+}
+
+/// What interest and trending read of a video (`ViewState.features(of:)`).
+struct VideoFeatureKeys {
+    var creator: UInt64
+    var sound: UInt64
+    /// `ViewKey.hashtag` of each hashtag, in the video's order.
+    var hashtags: [UInt64]
 }
