@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 let package = Package(
@@ -44,7 +44,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "ReelRuntime", dependencies: ["ReelJournal", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "ReelRuntime",
+            dependencies: ["ReelJournal", .product(name: "Logging", package: "swift-log")],
+            // The entity actor is generic over the entity: without its bodies in the module interface, every
+            // command runs unspecialized code (value witnesses, metadata lookups). Decision 0018.
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+        ),
         .target(name: "ReelDomain", dependencies: ["ReelJournal", "ReelRuntime"]),
         .target(
             name: "ReelViews",

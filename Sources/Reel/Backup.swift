@@ -170,8 +170,8 @@ public enum Backup {
         try fm.createDirectory(atPath: to, withIntermediateDirectories: true)
         for name in try fm.contentsOfDirectory(atPath: from) where !name.hasPrefix(".restore-") {
             var isDirectory: ObjCBool = false
-            fm.fileExists(atPath: "\(from)/\(name)", isDirectory: &isDirectory)
-            if isDirectory.boolValue {
+            let exists = fm.fileExists(atPath: "\(from)/\(name)", isDirectory: &isDirectory)
+            if exists && isDirectory.boolValue {
                 try copyTree(from: "\(from)/\(name)", to: "\(to)/\(name)")
             } else if name != "LOCK" && !name.hasSuffix("-wal") && !name.hasSuffix("-shm") {
                 try fm.copyItem(atPath: "\(from)/\(name)", toPath: "\(to)/\(name)")

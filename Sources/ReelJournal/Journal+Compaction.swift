@@ -123,6 +123,7 @@ extension Journal {
                 base: base, name: segment.name, handle: handle, length: out.count, nextPosition: segment.nextPosition, batches: batches)
             ix.anchors[base] = newAnchor
         }
+        frameCache.removeAll()
         // The position index describes byte offsets, which moved; a crash before this is repaired on open.
         try writeFileAtomically(
             fs, directory: dir, name: SegmentFiles.indexName(base),

@@ -68,35 +68,54 @@ extension Journal {
         return try readPositions(positions, segments: segments, decryptPersonal: decryptPersonal)
     }
 
-    /// The events at the given ascending positions.
+    /// The events at the given ascending positions. Each frame is validated and decompressed once per call
+    /// (and kept in `frameCache` for the next one).
     func readPositions(
         _ positions: [UInt64], segments: [IndexState.Segment], decryptPersonal: Bool
     ) throws(JournalError) -> [RecordedEvent] {
         var out: [RecordedEvent] = []
         out.reserveCapacity(positions.count)
         var segIndex = 0
+        var current: (batch: BatchEntry, entry: FrameCache.Entry)?
         for p in positions {
             while segIndex < segments.count - 1 && segments[segIndex + 1].base <= p { segIndex += 1 }
             let seg = segments[segIndex]
-            guard let bi = seg.batches.batchIndex(containing: p) else {
-                throw JournalError(.corruption, "no batch holds position \(p)", file: seg.name)
-            }
-            let b = seg.batches[bi]
-            let frame = try seg.handle.read(at: Int(b.offset), count: Int(b.frameLength))
-            var e = try frame.withBytes { (raw) throws(JournalError) -> RecordedEvent in
-                do throws(JournalError) {
-                    let h = try FrameCodec.validate(raw)
-                    return try FrameCodec.withRecordsBlock(raw, header: h) { (block) throws(JournalError) in
-                        try RecordCodec.decodeOne(block, header: h, index: Int(p - b.firstPosition))
-                    }
-                } catch {
-                    throw error.located(file: seg.name, offset: Int(b.offset))
+            if current == nil || p >= current!.batch.nextPosition || p < current!.batch.firstPosition {
+                guard let bi = seg.batches.batchIndex(containing: p) else {
+                    throw JournalError(.corruption, "no batch holds position \(p)", file: seg.name)
                 }
+                current = (seg.batches[bi], try frameEntry(seg.batches[bi], in: seg))
+            }
+            let (b, frame) = current!
+            var e: RecordedEvent
+            do throws(JournalError) {
+                e = try frame.block.withBytes { (block) throws(JournalError) in
+                    try RecordCodec.decodeOne(block, header: frame.header, index: Int(p - b.firstPosition))
+                }
+            } catch {
+                throw error.located(file: seg.name, offset: Int(b.offset))
             }
             if decryptPersonal { try e.openPersonal(with: configuration.cipher) }
             out.append(e)
         }
         return out
+    }
+
+    /// A frame's validated header and records block, from the cache or from disk.
+    private func frameEntry(_ b: BatchEntry, in seg: IndexState.Segment) throws(JournalError) -> FrameCache.Entry {
+        let key = FrameCache.Key(firstPosition: b.firstPosition, offset: b.offset, frameLength: b.frameLength)
+        if let cached = frameCache.entry(key) { return cached }
+        let frame = try seg.handle.read(at: Int(b.offset), count: Int(b.frameLength))
+        let entry = try frame.withBytes { (raw) throws(JournalError) -> FrameCache.Entry in
+            do throws(JournalError) {
+                let h = try FrameCodec.validate(raw)
+                return FrameCache.Entry(header: h, block: try FrameCodec.recordsBlock(raw, header: h))
+            } catch {
+                throw error.located(file: seg.name, offset: Int(b.offset))
+            }
+        }
+        frameCache.insert(key, entry)
+        return entry
     }
 
     /// The last position recorded at or before `time`, or nil if the journal has nothing that old.

@@ -14,6 +14,7 @@ public final class Journal: Sendable {
     let fs: any JournalFileSystem
     let index: SharedIndex
     let queue: AppendQueue
+    let frameCache: FrameCache
     private let writer: Writer?
     private let lockToken: (any Sendable)?
 
@@ -44,6 +45,7 @@ public final class Journal: Sendable {
         recovery = recovered.report
         index = SharedIndex(recovered.state)
         queue = AppendQueue()
+        frameCache = FrameCache(capacityBytes: configuration.frameCacheBytes)
         if configuration.readOnly {
             writer = nil
         } else {

@@ -24,6 +24,9 @@ public struct JournalConfiguration: Sendable {
     /// A batch (the unit of compression, checksum and hash chain) is closed after this many events, except
     /// that one append call is never split across batches. Small batches keep stream reads cheap.
     public var maxBatchEvents: Int = 256
+    /// Bytes of decompressed frames kept for stream reads (entity activations, per-key audits), so that
+    /// events read one at a time from a frame decompress it once. 0 turns the cache off.
+    public var frameCacheBytes: Int = 32 << 20
     /// Open without writing anything: no lock, no torn-tail repair, no index rebuild on disk.
     public var readOnly: Bool = false
     public var clock: any JournalClock = SystemClock()

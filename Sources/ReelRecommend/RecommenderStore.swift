@@ -62,7 +62,8 @@ public final class RecommenderStore: Projection {
         header.writeUInt64(UInt64(body.count))
         header.writeBytes(Array(SHA256.hash(data: body)))
         let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: nil)
+        // A failure to create shows as the open below failing, with the reason.
+        _ = FileManager.default.createFile(atPath: temporary, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
         do {
             try handle.write(contentsOf: Data(header.bytes))

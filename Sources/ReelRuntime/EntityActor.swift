@@ -97,7 +97,10 @@ public actor EntityActor<E: EventSourcedEntity> {
         guard !passivated else { return true }
         guard inFlight.isEmpty, drainWaiters.isEmpty else { return false }
         passivated = true
-        if activated && version > snapshotSequence, let last = lastDurable {
+        // A stream shorter than `snapshotLookupMinimumEvents` is activated without a snapshot: none is saved.
+        if activated && version > snapshotSequence && version >= UInt64(host.policy.snapshotLookupMinimumEvents),
+            let last = lastDurable
+        {
             host.saveSnapshot(of: stream, state: state, sequence: version, position: last.position, at: last.recordedAt)
         }
         return true
@@ -139,8 +142,9 @@ public actor EntityActor<E: EventSourcedEntity> {
         var v: UInt64 = 0
         // A stream without events (a new session, user or video) has no snapshot either: its first command
         // costs no snapshot query and no read.
-        if try host.journal.version(of: stream) > 0 {
-            if let snap = try host.snapshot(of: stream) {
+        let streamVersion = try host.journal.version(of: stream)
+        if streamVersion > 0 {
+            if streamVersion >= UInt64(max(1, host.policy.snapshotLookupMinimumEvents)), let snap = try host.snapshot(of: stream) {
                 s = snap.state
                 v = snap.sequence
                 snapshotSequence = snap.sequence
@@ -163,14 +167,21 @@ public actor EntityActor<E: EventSourcedEntity> {
 
     private func acknowledge(upTo sequence: UInt64, lastPosition: UInt64, at time: Timestamp) {
         guard var d = durable else { return }
-        while let first = inFlight.first, first.lastSequence <= sequence {
-            for e in first.events { E.evolve(&d.state, with: e) }
-            d.version = first.lastSequence
-            inFlight.removeFirst()
+        durable = nil  // `d` is the only reference: evolving it below copies nothing
+        if let last = inFlight.last, last.lastSequence <= sequence {
+            // Everything in flight is durable (the usual case): the speculative state is the durable one, so
+            // nothing is folded twice.
+            inFlight.removeAll(keepingCapacity: true)
+            d = Versioned(state: state, version: version)
+        } else {
+            while let first = inFlight.first, first.lastSequence <= sequence {
+                for e in first.events { E.evolve(&d.state, with: e) }
+                d.version = first.lastSequence
+                inFlight.removeFirst()
+            }
         }
         if sequence >= d.version { lastDurable = (lastPosition, time) }
         if inFlight.isEmpty {
-            durable = nil
             resumeDrainWaiters()
         } else {
             durable = d

@@ -12,6 +12,9 @@ public struct EntityPolicy: Sendable, Hashable {
     public var maxResidentEntities: Int = 1_000_000
     /// ... or when their states take more than this many bytes (by `EventSourcedEntity.residentBytes`).
     public var maxResidentBytes: Int = 1 << 30
+    /// Streams with fewer events than this are activated by folding their events alone: for them a snapshot
+    /// lookup (an SQLite read) costs more than the few event reads it would save. 1 always looks.
+    public var snapshotLookupMinimumEvents: Int = 4
     public init() {}
 }
 

@@ -79,6 +79,32 @@ import Testing
         journal.close()
     }
 
+    @Test func shortStreamsAreActivatedFromTheirEventsWithoutASnapshot() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
+        let writer = SnapshotWriter(store: store)
+        var policy = EntityPolicy()
+        policy.snapshotLookupMinimumEvents = 4
+        let registry = EntityRegistry<Account>(journal: journal, snapshots: writer, context: (), policy: policy)
+        for i in 1...3 { try await registry.send(.deposit(Int64(i)), to: 1) }  // 3 events: short
+        for i in 1...5 { try await registry.send(.deposit(Int64(i)), to: 2) }  // 5 events: not short
+        #expect(await registry.passivateAll() == 2)
+        writer.flush()
+        // Passivation snapshots only the stream long enough to be activated from a snapshot.
+        #expect(try store.newest(of: StreamID(kind: Account.kind, id: 1), schemaVersion: 1) == nil)
+        #expect(try store.newest(of: StreamID(kind: Account.kind, id: 2), schemaVersion: 1)?.sequence == 5)
+        // Both come back with their whole state, and go on from it.
+        try await registry.send(.withdraw(6), to: 1)
+        try await registry.send(.withdraw(15), to: 2)
+        #expect(try await registry.state(of: 1) == (Account.State(balance: 0), 4))
+        #expect(try await registry.state(of: 2) == (Account.State(balance: 0), 6))
+        await #expect(throws: CommandRejected.self) { try await registry.send(.withdraw(1), to: 1) }
+        writer.close()
+        journal.close()
+    }
+
     @Test func idleAndOverBudgetEntitiesArePassivated() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }

@@ -82,6 +82,21 @@ public enum FrameCodec {
         }
     }
 
+    /// A validated frame's records block as an array of its own (decompressed when the frame is compressed).
+    static func recordsBlock(_ frame: UnsafeRawBufferPointer, header: FrameHeader) throws(JournalError) -> [UInt8] {
+        let payload = UnsafeRawBufferPointer(
+            rebasing: frame[FrameHeader.size..<(header.frameLength - FrameHeader.trailerSize)])
+        switch header.compression {
+        case .none:
+            guard payload.count == header.uncompressedLength else {
+                throw .malformed("uncompressed block is \(payload.count) bytes, header says \(header.uncompressedLength)")
+            }
+            return Array(payload)
+        case .zstd:
+            return try Zstd.decompress(payload, expectedSize: header.uncompressedLength)
+        }
+    }
+
     /// Decodes all events of a validated frame.
     static func decodeEvents(
         _ frame: UnsafeRawBufferPointer, header: FrameHeader, into out: inout [RecordedEvent]
