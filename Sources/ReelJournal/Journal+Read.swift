@@ -90,7 +90,7 @@ extension Journal {
             var e: RecordedEvent
             do throws(JournalError) {
                 e = try frame.block.withBytes { (block) throws(JournalError) in
-                    try RecordCodec.decodeOne(block, header: frame.header, index: Int(p - b.firstPosition))
+                    try RecordCodec.decodeOne(block, header: frame.header, layout: frame.layout, index: Int(p - b.firstPosition))
                 }
             } catch {
                 throw error.located(file: seg.name, offset: Int(b.offset))
@@ -109,7 +109,9 @@ extension Journal {
         let entry = try frame.withBytes { (raw) throws(JournalError) -> FrameCache.Entry in
             do throws(JournalError) {
                 let h = try FrameCodec.validate(raw)
-                return FrameCache.Entry(header: h, block: try FrameCodec.recordsBlock(raw, header: h))
+                let block = try FrameCodec.recordsBlock(raw, header: h)
+                let layout = try block.withBytes { (b) throws(JournalError) in try RecordCodec.layout(b, header: h) }
+                return FrameCache.Entry(header: h, block: block, layout: layout)
             } catch {
                 throw error.located(file: seg.name, offset: Int(b.offset))
             }

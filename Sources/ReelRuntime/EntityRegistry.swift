@@ -57,6 +57,9 @@ public final class EntityHost<E: EventSourcedEntity>: Sendable {
     }
 
     func reportSize(_ actor: EntityActor<E>, bytes: Int) {
+        // Most commands leave the size as it was (a session's lists are bounded): then the shared counter,
+        // which every core's actors write, is not touched.
+        guard actor.reportedBytes.load(ordering: .relaxed) != bytes else { return }
         let old = actor.reportedBytes.exchange(bytes, ordering: .relaxed)
         residentBytes.add(bytes - old, ordering: .relaxed)
     }

@@ -47,8 +47,9 @@ import Testing
             frameLength: 100, version: 1, compression: .none, eventCount: 1, firstPosition: 0, recordedAt: Timestamp(microseconds: 0),
             uncompressedLength: 1000, previousHash: [])
         func key(_ i: UInt64) -> FrameCache.Key { FrameCache.Key(firstPosition: i, offset: i * 100, frameLength: 100) }
-        let entry = FrameCache.Entry(header: header, block: [UInt8](repeating: 1, count: 1000))
-        let cache = FrameCache(capacityBytes: 4 * (1000 + 64))
+        let layout = RecordCodec.BlockLayout(types: [], offsets: [])
+        let entry = FrameCache.Entry(header: header, block: [UInt8](repeating: 1, count: 1000), layout: layout)
+        let cache = FrameCache(capacityBytes: 4 * entry.bytes)
         for i in 0..<4 { cache.insert(key(UInt64(i)), entry) }
         #expect(cache.entry(key(0)) != nil)  // read: survives the next eviction
         cache.insert(key(4), entry)
@@ -57,7 +58,7 @@ import Testing
         #expect(cache.entry(key(4)) != nil)
         #expect(cache.byteCount <= cache.capacityBytes)
         // A frame larger than a quarter of the cache is not kept (it would flush everything else).
-        cache.insert(key(9), FrameCache.Entry(header: header, block: [UInt8](repeating: 0, count: 1100)))
+        cache.insert(key(9), FrameCache.Entry(header: header, block: [UInt8](repeating: 0, count: 1100), layout: layout))
         #expect(cache.entry(key(9)) == nil)
         cache.removeAll()
         #expect(cache.byteCount == 0 && cache.entry(key(0)) == nil)

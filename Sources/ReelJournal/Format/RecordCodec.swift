@@ -106,6 +106,35 @@ enum RecordCodec {
         return try decodeRecord(&r, types: types, position: header.firstPosition + UInt64(index), recordedAt: header.recordedAt)
     }
 
+    /// A block's type table and where each of its records starts: what reading single records of a block
+    /// again and again needs (the frame cache keeps it beside the block).
+    struct BlockLayout: Sendable {
+        let types: [String]
+        let offsets: [UInt32]
+    }
+
+    static func layout(_ block: UnsafeRawBufferPointer, header: FrameHeader) throws(JournalError) -> BlockLayout {
+        var r = ByteReader(block)
+        let types = try readTypes(&r)
+        var offsets: [UInt32] = []
+        offsets.reserveCapacity(header.eventCount)
+        for _ in 0..<header.eventCount {
+            offsets.append(UInt32(r.offset))
+            try skipRecord(&r)
+        }
+        guard r.isAtEnd else { throw .malformed("\(r.remaining) stray bytes after the last record") }
+        return BlockLayout(types: types, offsets: offsets)
+    }
+
+    /// Record `index` of a block whose layout is known.
+    static func decodeOne(
+        _ block: UnsafeRawBufferPointer, header: FrameHeader, layout: BlockLayout, index: Int
+    ) throws(JournalError) -> RecordedEvent {
+        guard index >= 0, index < layout.offsets.count else { throw .malformed("record \(index) is not in a block of \(layout.offsets.count)") }
+        var r = ByteReader(block, offset: Int(layout.offsets[index]))
+        return try decodeRecord(&r, types: layout.types, position: header.firstPosition + UInt64(index), recordedAt: header.recordedAt)
+    }
+
     private static func skipRecord(_ r: inout ByteReader) throws(JournalError) {
         for _ in 0..<3 { _ = try r.readVarint() }
         try skipRecordTail(&r)

@@ -22,6 +22,11 @@ final class FrameCache: Sendable {
         let header: FrameHeader
         /// The uncompressed records block.
         let block: [UInt8]
+        /// Its type table and record offsets (a record is found without skipping the ones before it).
+        let layout: RecordCodec.BlockLayout
+
+        /// What the entry costs the cache, roughly.
+        var bytes: Int { block.count + layout.offsets.count * 4 + layout.types.count * 32 + 64 }
     }
 
     private struct Slot {
@@ -52,7 +57,7 @@ final class FrameCache: Sendable {
     }
 
     func insert(_ key: Key, _ entry: Entry) {
-        let size = entry.block.count + 64
+        let size = entry.bytes
         guard size <= capacityBytes / 4 else { return }  // one huge frame must not flush everything else
         state.withLock { s in
             guard s.slots[key] == nil else { return }
@@ -78,7 +83,7 @@ final class FrameCache: Sendable {
                 s.hand += 1
                 continue
             }
-            s.bytes -= s.slots.removeValue(forKey: key)!.entry.block.count + 64
+            s.bytes -= s.slots.removeValue(forKey: key)!.entry.bytes
             // Swap-remove keeps the ring dense; the moved key gets its second chance a little early or late,
             // which CLOCK tolerates.
             s.ring[s.hand] = s.ring[s.ring.count - 1]
