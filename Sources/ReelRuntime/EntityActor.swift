@@ -11,6 +11,11 @@ import Synchronization
 /// an append fails, every later in-flight append of this entity fails too (its expected version no longer
 /// matches), and the actor reloads its state from the journal before deciding again. Replies are sent only
 /// once the command's events are durable, and queries see only durable state.
+///
+/// Only the speculative state is kept. While appends are in flight the durable state is not in memory: a
+/// query then folds it from the journal (newest snapshot plus the durable tail), as an activation does. Keeping
+/// a second copy cost every command a copy of the state and of its arrays (decision 0018); queries during an
+/// append are rare, and a snapshot waits for a moment with nothing in flight unless it is overdue.
 public actor EntityActor<E: EventSourcedEntity> {
     public nonisolated let id: UInt64
     public nonisolated let stream: StreamID
@@ -25,20 +30,16 @@ public actor EntityActor<E: EventSourcedEntity> {
     private var version: UInt64 = 0
     private var activated = false
     private var passivated = false
-    /// The durable state and version while appends are in flight (nil when nothing is).
-    private var durable: Versioned?
-    /// In-flight appends, oldest first: their last sequence and events.
-    private var inFlight: [InFlight] = []
+    /// The last acknowledged (durable) stream version; `version` when nothing is in flight.
+    private var durableVersion: UInt64 = 0
+    /// The last sequence of each in-flight append, oldest first.
+    private var inFlight: [UInt64] = []
 
-    // Structs, not tuples: a tuple with a generic element has its type metadata looked up under a global lock
-    // on every use (tuple metadata is 5 % of `reel bench actors --warm`); a nominal type's is cached per type.
+    // A struct, not a tuple: a tuple with a generic element has its type metadata looked up under a global lock
+    // on every use (tuple metadata was 5 % of `reel bench actors --warm`); a nominal type's is cached per type.
     private struct Versioned {
         var state: E.State
         var version: UInt64
-    }
-    private struct InFlight {
-        var lastSequence: UInt64
-        var events: [E.Event]
     }
     private var needsReload = false
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
@@ -60,10 +61,9 @@ public actor EntityActor<E: EventSourcedEntity> {
             if events.isEmpty { return CommandReceipt(version: version, firstPosition: nil, eventCount: 0) }
             let expected = version
             let metadata = E.metadata(for: command, state: state)
-            if durable == nil { durable = Versioned(state: state, version: version) }
             for e in events { E.evolve(&state, with: e) }
             version += UInt64(events.count)
-            inFlight.append(InFlight(lastSequence: version, events: events))
+            inFlight.append(version)
             let write = StreamWrite(
                 stream: stream, expected: expected == 0 ? .noStream : .exact(expected),
                 events: events.map { $0.newEvent(metadata: metadata) })
@@ -87,8 +87,28 @@ public actor EntityActor<E: EventSourcedEntity> {
     /// The durable state (activating the entity if needed).
     func read() async throws -> (state: E.State, version: UInt64) {
         try await prepare()
-        let d = durable ?? Versioned(state: state, version: version)
+        if inFlight.isEmpty { return (state, version) }
+        let d = try foldDurable()
         return (d.state, d.version)
+    }
+
+    /// The durable state while appends are in flight: the newest snapshot plus the stream's events up to
+    /// `durableVersion`, read from the journal (it holds nothing unacknowledged that is not also durable).
+    private func foldDurable() throws -> Versioned {
+        var d = Versioned(state: E.initialState(id: id), version: 0)
+        if durableVersion >= UInt64(max(1, host.policy.snapshotLookupMinimumEvents)),
+            let snap = try host.snapshot(of: stream), snap.sequence <= durableVersion
+        {
+            d = Versioned(state: snap.state, version: snap.sequence)
+        }
+        guard durableVersion > d.version else { return d }
+        for recorded in try host.journal.readStream(stream, after: d.version, limit: Int(durableVersion - d.version)) {
+            var r = recorded
+            try host.upcast(&r)
+            if let e = try E.Event.decode(r) { E.evolve(&d.state, with: e) }
+            d.version = recorded.sequence
+        }
+        return d
     }
 
     /// Stops this actor if nothing is in flight: saves a snapshot when the state moved since the last one.
@@ -98,7 +118,8 @@ public actor EntityActor<E: EventSourcedEntity> {
         guard inFlight.isEmpty, drainWaiters.isEmpty else { return false }
         passivated = true
         // A stream shorter than `snapshotLookupMinimumEvents` is activated without a snapshot: none is saved.
-        if activated && version > snapshotSequence && version >= UInt64(host.policy.snapshotLookupMinimumEvents),
+        // After a failed append the speculative state is not the durable one until a reload: no snapshot then.
+        if activated && !needsReload && version > snapshotSequence && version >= UInt64(host.policy.snapshotLookupMinimumEvents),
             let last = lastDurable
         {
             host.saveSnapshot(of: stream, state: state, sequence: version, position: last.position, at: last.recordedAt)
@@ -111,6 +132,7 @@ public actor EntityActor<E: EventSourcedEntity> {
     func adopt(state: E.State, version: UInt64) {
         self.state = state
         self.version = version
+        durableVersion = version
         snapshotSequence = version
         activated = true
         host.reportSize(self, bytes: E.residentBytes(state))
@@ -160,50 +182,40 @@ public actor EntityActor<E: EventSourcedEntity> {
         }
         state = s
         version = v
-        durable = nil
+        durableVersion = v
         needsReload = false
         host.reportSize(self, bytes: E.residentBytes(s))
     }
 
     private func acknowledge(upTo sequence: UInt64, lastPosition: UInt64, at time: Timestamp) {
-        guard var d = durable else { return }
-        durable = nil  // `d` is the only reference: evolving it below copies nothing
-        if let last = inFlight.last, last.lastSequence <= sequence {
-            // Everything in flight is durable (the usual case): the speculative state is the durable one, so
-            // nothing is folded twice.
-            inFlight.removeAll(keepingCapacity: true)
-            d = Versioned(state: state, version: version)
-        } else {
-            while let first = inFlight.first, first.lastSequence <= sequence {
-                for e in first.events { E.evolve(&d.state, with: e) }
-                d.version = first.lastSequence
-                inFlight.removeFirst()
-            }
-        }
-        if sequence >= d.version { lastDurable = (lastPosition, time) }
-        if inFlight.isEmpty {
-            resumeDrainWaiters()
-        } else {
-            durable = d
-        }
+        // Acknowledgements can reach the actor out of order (tasks resumed together); one covers all before it.
+        guard sequence > durableVersion else { return }
+        durableVersion = sequence
+        lastDurable = (lastPosition, time)
+        let done = inFlight.prefix { $0 <= sequence }.count
+        inFlight.removeFirst(done)
+        if inFlight.isEmpty { resumeDrainWaiters() }
         host.reportSize(self, bytes: E.residentBytes(state))
-        if d.version >= snapshotSequence + UInt64(host.policy.snapshotEvery), sequence == d.version {
+        let every = UInt64(host.policy.snapshotEvery)
+        guard durableVersion >= snapshotSequence + every else { return }
+        if inFlight.isEmpty && !needsReload {
+            // The speculative state is the durable one.
+            snapshotSequence = version
+            host.saveSnapshot(of: stream, state: state, sequence: version, position: lastPosition, at: time)
+        } else if !needsReload, durableVersion >= snapshotSequence + 2 * every, let d = try? foldDurable() {
+            // Busy without a pause for a second interval: fold the durable state from the journal, so that the
+            // tail an activation reads stays short.
             snapshotSequence = d.version
             host.saveSnapshot(of: stream, state: d.state, sequence: d.version, position: lastPosition, at: time)
         }
     }
 
     private func failed(sequence: UInt64) {
-        inFlight.removeAll { $0.lastSequence == sequence }
+        inFlight.removeAll { $0 == sequence }
+        // The speculative state includes the failed events: the next `prepare` reloads the durable one (once
+        // the later in-flight appends, which fail too, have drained).
         needsReload = true
-        if inFlight.isEmpty {
-            if let d = durable {
-                state = d.state
-                version = d.version
-            }
-            durable = nil
-            resumeDrainWaiters()
-        }
+        if inFlight.isEmpty { resumeDrainWaiters() }
     }
 
     private func resumeDrainWaiters() {

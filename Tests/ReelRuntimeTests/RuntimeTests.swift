@@ -105,6 +105,43 @@ import Testing
         journal.close()
     }
 
+    @Test func aQueryDuringAnAppendSeesTheDurableStateFromTheJournal() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let fs = GatedFileSystem()
+        var config = JournalConfiguration(directory: "\(dir)/journal")
+        config.fileSystem = fs
+        let journal = try Journal.open(config)
+        let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
+        let writer = SnapshotWriter(store: store)
+        var policy = EntityPolicy()
+        policy.snapshotEvery = 4
+        let registry = EntityRegistry<Account>(journal: journal, snapshots: writer, context: (), policy: policy)
+        for _ in 0..<10 { try await registry.send(.deposit(1), to: 1) }
+        writer.flush()
+        #expect(try store.newest(of: StreamID(kind: Account.kind, id: 1), schemaVersion: 1)?.sequence == 8)
+
+        // Hold the next appends before they are durable: the entity's speculative state is 10 + 5 + 7.
+        fs.closed.store(true, ordering: .releasing)
+        let pending = Task {
+            async let a: CommandReceipt = registry.send(.deposit(5), to: 1)
+            async let b: CommandReceipt = registry.send(.deposit(7), to: 1)
+            return try await [a, b]
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        // A query sees only what is durable (the snapshot at 8 and two events after it), and does not wait.
+        #expect(try await registry.state(of: 1) == (Account.State(balance: 10), 10))
+        // A command decides against the speculative state: 22 can be withdrawn, not 23.
+        let withdraw = Task { try await registry.send(.withdraw(22), to: 1) }
+        await #expect(throws: CommandRejected.self) { try await registry.send(.withdraw(23), to: 1) }
+        fs.closed.store(false, ordering: .releasing)
+        _ = try await pending.value
+        _ = try await withdraw.value
+        #expect(try await registry.state(of: 1) == (Account.State(balance: 0), 13))
+        writer.close()
+        journal.close()
+    }
+
     @Test func idleAndOverBudgetEntitiesArePassivated() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }

@@ -1,6 +1,7 @@
 import Foundation
 import ReelJournal
 import ReelRuntime
+import Synchronization
 @_exported import ReelTesting
 
 func temporaryDirectory(_ name: String = #function) -> String {
@@ -68,4 +69,39 @@ enum Account: EventSourcedEntity {
     static func encode(_ s: State, into w: inout ByteWriter) { w.writeZigzag(s.balance) }
     static func decode(_ r: inout ByteReader) throws(JournalError) -> State { State(balance: try r.readZigzag()) }
     static func residentBytes(_ s: State) -> Int { 8 }
+}
+
+/// A file system whose `sync` waits while its gate is closed: appends stay in flight for as long as a test
+/// wants.
+final class GatedFileSystem: JournalFileSystem {
+    private let base = PosixFileSystem()
+    let closed = Atomic<Bool>(false)
+
+    func createDirectory(_ path: String) throws(JournalError) { try base.createDirectory(path) }
+    func listDirectory(_ path: String) throws(JournalError) -> [String] { try base.listDirectory(path) }
+    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
+    func openFile(_ path: String, create: Bool) throws(JournalError) -> any JournalFileHandle {
+        GatedHandle(base: try base.openFile(path, create: create), closed: self)
+    }
+    func rename(_ from: String, _ to: String) throws(JournalError) { try base.rename(from, to) }
+    func remove(_ path: String) throws(JournalError) { try base.remove(path) }
+    func syncDirectory(_ path: String) throws(JournalError) { try base.syncDirectory(path) }
+
+    final class GatedHandle: JournalFileHandle {
+        let base: any JournalFileHandle
+        let fs: GatedFileSystem
+        init(base: any JournalFileHandle, closed fs: GatedFileSystem) {
+            self.base = base
+            self.fs = fs
+        }
+        func size() throws(JournalError) -> Int { try base.size() }
+        func read(at offset: Int, count: Int) throws(JournalError) -> [UInt8] { try base.read(at: offset, count: count) }
+        func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(JournalError) { try base.write(bytes, at: offset) }
+        func sync() throws(JournalError) {
+            while fs.closed.load(ordering: .acquiring) { usleep(1000) }
+            try base.sync()
+        }
+        func truncate(to size: Int) throws(JournalError) { try base.truncate(to: size) }
+        func close() { base.close() }
+    }
 }
