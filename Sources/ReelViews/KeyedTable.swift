@@ -71,6 +71,17 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
     }
 
     /// Canonical bytes: name, count, then every row in key order.
+    @_specialize(where Value == CatalogueVideo)
+    @_specialize(where Value == CatalogueUser)
+    @_specialize(where Value == CatalogueCreator)
+    @_specialize(where Value == Label)
+    @_specialize(where Value == SessionInfo)
+    @_specialize(where Value == VideoCounters)
+    @_specialize(where Value == PersonCounters)
+    @_specialize(where Value == InterestProfile)
+    @_specialize(where Value == SeenVideos)
+    @_specialize(where Value == DecayedScore)
+    @_specialize(where Value == IDList)
     func writeCanonical(into w: inout ByteWriter) {
         w.writeString(name)
         w.writeVarint(UInt64(rows.count))
@@ -99,7 +110,20 @@ protocol AnyKeyedTable: AnyObject {
     func encodedValue(_ key: UInt64) -> [UInt8]?
 }
 
+// The table-erased calls (`any AnyKeyedTable`) would otherwise run the unspecialized generic bodies: every row
+// copied and every dictionary probe made through value witnesses (checkpoints and canonical digests).
 extension KeyedTable: AnyKeyedTable {
+    @_specialize(where Value == CatalogueVideo)
+    @_specialize(where Value == CatalogueUser)
+    @_specialize(where Value == CatalogueCreator)
+    @_specialize(where Value == Label)
+    @_specialize(where Value == SessionInfo)
+    @_specialize(where Value == VideoCounters)
+    @_specialize(where Value == PersonCounters)
+    @_specialize(where Value == InterestProfile)
+    @_specialize(where Value == SeenVideos)
+    @_specialize(where Value == DecayedScore)
+    @_specialize(where Value == IDList)
     func takeBlocks(complete: Bool) -> (keys: [UInt64], blocks: [(firstKey: UInt64, bytes: [UInt8])]) {
         let changed = takeDirty()
         var builder = HistoryBlock.Builder()
@@ -132,6 +156,17 @@ extension KeyedTable: AnyKeyedTable {
         return (changed.map(\.0), builder.finish())
     }
 
+    @_specialize(where Value == CatalogueVideo)
+    @_specialize(where Value == CatalogueUser)
+    @_specialize(where Value == CatalogueCreator)
+    @_specialize(where Value == Label)
+    @_specialize(where Value == SessionInfo)
+    @_specialize(where Value == VideoCounters)
+    @_specialize(where Value == PersonCounters)
+    @_specialize(where Value == InterestProfile)
+    @_specialize(where Value == SeenVideos)
+    @_specialize(where Value == DecayedScore)
+    @_specialize(where Value == IDList)
     func loadBlock(_ block: [UInt8], firstKey: UInt64) throws(JournalError) {
         try HistoryBlock.forEach(block, firstKey: firstKey) { (key, raw) throws(JournalError) in
             guard let raw else { return load(key, nil) }

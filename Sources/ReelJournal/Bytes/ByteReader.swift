@@ -78,8 +78,15 @@ public struct ByteReader: ~Copyable {
     }
 
     public mutating func readString() throws(JournalError) -> String {
-        let raw = try readLengthPrefixed()
-        guard let s = String(validating: raw, as: UTF8.self) else {
+        let n = try readVarint()
+        guard n <= UInt64(remaining) else { throw .malformed("length \(n) runs past the end at byte \(offset)") }
+        let bytes = UnsafeRawBufferPointer(rebasing: base[offset..<offset + Int(n)])
+        offset += Int(n)
+        // ASCII (most names, hashtags and captions) is valid UTF-8 as it is. `String(validating:as:)` is not
+        // inlinable: every call instantiates its generic metadata (2 % of a views rebuild), so it is kept
+        // for the rest.
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
             throw .malformed("invalid UTF-8 in a string before byte \(offset)")
         }
         return s
