@@ -36,6 +36,28 @@ import Testing
         Gen.uint8().array(of: 0...200), Gen.uint64().optional, Gen.uint64().optional, Gen.bool
     )
 
+    @Test func stringsRoundTripAndInvalidUTF8IsAnError() throws {
+        for text in ["", "dance", "#fyp café", "日本語のキャプション 🎵", String(repeating: "a", count: 300)] {
+            var w = ByteWriter()
+            w.writeString(text)
+            let bytes = w.bytes
+            let (back, atEnd) = try bytes.withBytes { (raw) throws(JournalError) -> (String, Bool) in
+                var r = ByteReader(raw)
+                let s = try r.readString()
+                return (s, r.isAtEnd)
+            }
+            #expect(back == text && atEnd)
+        }
+        for bad: [UInt8] in [[2, 0x61, 0xFF], [2, 0xC3, 0x28], [1, 0x80], [3, 0xE2, 0x82]] {
+            #expect(throws: JournalError.self) {
+                try bad.withBytes { (raw) throws(JournalError) in
+                    var r = ByteReader(raw)
+                    _ = try r.readString()
+                }
+            }
+        }
+    }
+
     @Test func recordsBlockRoundTripsThroughAFrame() async throws {
         await propertyCheck(count: 200, input: Self.eventGen.array(of: 1...40), Gen.int(in: 0...3)) { specs, level in
             let pending = specs.enumerated().map { i, s in
