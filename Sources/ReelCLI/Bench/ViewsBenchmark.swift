@@ -65,7 +65,7 @@ struct ViewsBench: AsyncParsableCommand {
                 ("projectionEventsPerSecond", .double(Double(total) / diskSeconds)),
                 ("projectionEventsPerSecondInMemory", .double(Double(total) / memorySeconds)),
                 ("onDiskSeconds", .double(diskSeconds)),
-                ("checkpointSeconds", .double(disk.checkpointSeconds)),
+                ("checkpointSeconds", .double(disk.checkpointSeconds)), ("checkpointWriteSeconds", .double(disk.checkpointWriteSeconds)),
                 ("reopenSeconds", .double(reopenSeconds)),
                 ("rebuiltEqualsInMemory", .bool(identical)),
                 ("viewStoreBytes", .int(Int64(bytes))),
