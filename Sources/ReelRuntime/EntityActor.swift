@@ -15,7 +15,8 @@ import Synchronization
 /// Only the speculative state is kept. While appends are in flight the durable state is not in memory: a
 /// query then folds it from the journal (newest snapshot plus the durable tail), as an activation does. Keeping
 /// a second copy cost every command a copy of the state and of its arrays (decision 0018); queries during an
-/// append are rare, and a snapshot waits for a moment with nothing in flight unless it is overdue.
+/// append are rare. A snapshot due while appends are in flight copies the speculative state once and is saved
+/// when the append that reached it is acknowledged.
 public actor EntityActor<E: EventSourcedEntity> {
     public nonisolated let id: UInt64
     public nonisolated let stream: StreamID
@@ -34,6 +35,8 @@ public actor EntityActor<E: EventSourcedEntity> {
     private var durableVersion: UInt64 = 0
     /// The last sequence of each in-flight append, oldest first.
     private var inFlight: [UInt64] = []
+    /// A snapshot of the speculative state, saved when the append that reached its version is acknowledged.
+    private var pendingSnapshot: Versioned?
 
     // A struct, not a tuple: a tuple with a generic element has its type metadata looked up under a global lock
     // on every use (tuple metadata was 5 % of `reel bench actors --warm`); a nominal type's is cached per type.
@@ -183,11 +186,20 @@ public actor EntityActor<E: EventSourcedEntity> {
         state = s
         version = v
         durableVersion = v
+        pendingSnapshot = nil
         needsReload = false
         host.reportSize(self, bytes: E.residentBytes(s))
     }
 
     private func acknowledge(upTo sequence: UInt64, lastPosition: UInt64, at time: Timestamp) {
+        // A snapshot taken from the speculative state waits for its own append to be acknowledged.
+        if let p = pendingSnapshot, sequence == p.version {
+            pendingSnapshot = nil
+            if p.version > snapshotSequence {
+                snapshotSequence = p.version
+                host.saveSnapshot(of: stream, state: p.state, sequence: p.version, position: lastPosition, at: time)
+            }
+        }
         // Acknowledgements can reach the actor out of order (tasks resumed together); one covers all before it.
         guard sequence > durableVersion else { return }
         durableVersion = sequence
@@ -196,22 +208,21 @@ public actor EntityActor<E: EventSourcedEntity> {
         inFlight.removeFirst(done)
         if inFlight.isEmpty { resumeDrainWaiters() }
         host.reportSize(self, bytes: E.residentBytes(state))
-        let every = UInt64(host.policy.snapshotEvery)
-        guard durableVersion >= snapshotSequence + every else { return }
-        if inFlight.isEmpty && !needsReload {
+        guard durableVersion >= snapshotSequence + UInt64(host.policy.snapshotEvery), !needsReload else { return }
+        if inFlight.isEmpty {
             // The speculative state is the durable one.
             snapshotSequence = version
             host.saveSnapshot(of: stream, state: state, sequence: version, position: lastPosition, at: time)
-        } else if !needsReload, durableVersion >= snapshotSequence + 2 * every, let d = try? foldDurable() {
-            // Busy without a pause for a second interval: fold the durable state from the journal, so that the
-            // tail an activation reads stays short.
-            snapshotSequence = d.version
-            host.saveSnapshot(of: stream, state: d.state, sequence: d.version, position: lastPosition, at: time)
+        } else if pendingSnapshot == nil {
+            // Busy: keep the speculative state now, and save it once its last append is durable (a busy entity
+            // rarely has nothing in flight).
+            pendingSnapshot = Versioned(state: state, version: version)
         }
     }
 
     private func failed(sequence: UInt64) {
         inFlight.removeAll { $0 == sequence }
+        pendingSnapshot = nil
         // The speculative state includes the failed events: the next `prepare` reloads the durable one (once
         // the later in-flight appends, which fail too, have drained).
         needsReload = true

@@ -142,6 +142,38 @@ import Testing
         journal.close()
     }
 
+    @Test func aBusyEntitySnapshotsItsStateOnceThatStateIsDurable() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let fs = GatedFileSystem()
+        var config = JournalConfiguration(directory: "\(dir)/journal")
+        config.fileSystem = fs
+        let journal = try Journal.open(config)
+        let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
+        let writer = SnapshotWriter(store: store)
+        var policy = EntityPolicy()
+        policy.snapshotEvery = 10
+        let registry = EntityRegistry<Account>(journal: journal, snapshots: writer, context: (), policy: policy)
+        // 30 deposits in flight at once: when the 10th is acknowledged the rest are not, so the snapshot is
+        // the speculative state, saved only once its own (last) append is durable.
+        fs.closed.store(true, ordering: .releasing)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<30 { group.addTask { try await registry.send(.deposit(1), to: 1) } }
+            try await Task.sleep(for: .milliseconds(100))
+            fs.closed.store(false, ordering: .releasing)
+            try await group.waitForAll()
+        }
+        writer.flush()
+        let stream = StreamID(kind: Account.kind, id: 1)
+        let snap = try #require(try store.newest(of: stream, schemaVersion: 1))
+        let events = try journal.readStream(stream)
+        #expect(snap.sequence >= 10)
+        #expect(try Account.decodedState(snap.state).balance == Int64(snap.sequence))
+        #expect(snap.position == events[Int(snap.sequence) - 1].position)
+        writer.close()
+        journal.close()
+    }
+
     @Test func idleAndOverBudgetEntitiesArePassivated() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
