@@ -29,6 +29,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var compressionLevel = 1
         /// Events per batch (the unit of compression, checksum and hash chain).
         public var maxBatchEvents = 256
+        /// Bytes of decompressed frames kept for stream reads (entity activations, audits); 0 turns it off.
+        public var frameCacheBytes = 32 << 20
         /// Served feeds older than this many days are compacted into summaries (items keep video, source and
         /// score; features are dropped), in sealed segments only. 0 keeps every feed whole for ever. A trade of
         /// audit depth for bounded growth: see `Docs/Decisions/0006-journal-retention-by-compaction.md`.
@@ -39,6 +41,9 @@ public struct ReelConfiguration: Sendable, Hashable {
     public struct SnapshotSettings: Sendable, Hashable {
         /// An entity is snapshotted after this many events since its previous snapshot, and on passivation.
         public var everyEvents = 100
+        /// Streams with fewer events than this are activated from their events alone (no snapshot lookup,
+        /// and none saved on passivation): reading a few events costs less than an SQLite lookup.
+        public var minimumEvents = 4
         public init() {}
     }
 
@@ -135,6 +140,7 @@ public struct ReelConfiguration: Sendable, Hashable {
         c.durability = journal.syncIntervalMillis == 0 ? .syncEachCommit : .syncInterval(milliseconds: journal.syncIntervalMillis)
         c.compressionLevel = Int32(journal.compressionLevel)
         c.maxBatchEvents = journal.maxBatchEvents
+        c.frameCacheBytes = journal.frameCacheBytes
         c.cipher = cipher
         return c
     }

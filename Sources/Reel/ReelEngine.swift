@@ -98,6 +98,7 @@ public final class ReelEngine: Service, Sendable {
         readyAt = journal.nextPosition
         var policy = EntityPolicy()
         policy.snapshotEvery = configuration.snapshots.everyEvents
+        policy.snapshotLookupMinimumEvents = configuration.snapshots.minimumEvents
         policy.idleTimeout = .seconds(configuration.actors.idleTimeoutSeconds)
         policy.maxResidentEntities = configuration.actors.maxResidentEntities
         policy.maxResidentBytes = configuration.actors.maxResidentBytes
