@@ -5,7 +5,9 @@ extension Journal {
     /// (nothing written; retry later), `.closed`.
     @discardableResult
     public func append(_ writes: [StreamWrite]) async throws(JournalError) -> AppendResult {
-        let result = await withCheckedContinuation { (cont: CheckedContinuation<Result<AppendResult, JournalError>, Never>) in
+        // Unsafe, not checked: `submit` calls its completion exactly once, and the checked kind allocates a
+        // canary per call.
+        let result = await withUnsafeContinuation { (cont: UnsafeContinuation<Result<AppendResult, JournalError>, Never>) in
             submit(writes) { cont.resume(returning: $0) }
         }
         return try result.get()
@@ -21,14 +23,16 @@ extension Journal {
             for w in writes {
                 for e in w.events {
                     count += 1
-                    if let p = e.personal {
-                        guard let cipher = configuration.cipher else {
-                            throw JournalError(.invalidArgument, "event \(e.type) carries personal data but the journal has no cipher")
-                        }
-                        sealed.append(try cipher.seal(p))
-                    } else {
-                        sealed.append(nil)
+                    guard let p = e.personal else {
+                        if !sealed.isEmpty { sealed.append(nil) }
+                        continue
                     }
+                    guard let cipher = configuration.cipher else {
+                        throw JournalError(.invalidArgument, "event \(e.type) carries personal data but the journal has no cipher")
+                    }
+                    // The first personal event fills in the nils before it.
+                    if sealed.isEmpty { sealed = Array(repeating: nil, count: count - 1) }
+                    sealed.append(try cipher.seal(p))
                 }
             }
             guard count > 0 else { throw JournalError(.invalidArgument, "an append needs at least one event") }

@@ -70,7 +70,8 @@ public actor EntityActor<E: EventSourcedEntity> {
             let write = StreamWrite(
                 stream: stream, expected: expected == 0 ? .noStream : .exact(expected),
                 events: events.map { $0.newEvent(metadata: metadata) })
-            let outcome = await withCheckedContinuation { (c: CheckedContinuation<Result<AppendResult, JournalError>, Never>) in
+            // Unsafe, not checked: `submit` calls its completion exactly once (the checked kind allocates a canary).
+            let outcome = await withUnsafeContinuation { (c: UnsafeContinuation<Result<AppendResult, JournalError>, Never>) in
                 host.journal.submit([write]) { c.resume(returning: $0) }
             }
             switch outcome {

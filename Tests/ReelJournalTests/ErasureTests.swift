@@ -4,6 +4,34 @@ import ReelJournal
 import Testing
 
 @Suite struct ErasureTests {
+    @Test func personalDataLandsOnItsOwnEventInAMixedAppend() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let keys = try KeyStore(path: "\(dir)/keys.sqlite")
+        var config = JournalConfiguration(directory: "\(dir)/journal")
+        config.cipher = keys
+        let j = try Journal.open(config)
+        // Plain, personal, plain, personal across two streams in one append: each sealed part must stay with
+        // its own event (the journal allocates the sealed list only once a personal event appears).
+        func registered(_ u: UInt64) -> NewEvent {
+            UserRegistered(user: u, handle: "h\(u)", region: "DE", occurredAt: .zero)
+                .newEvent(personal: PersonalData(subject: u, bytes: PersonalProfile(email: "u\(u)@example.org", displayName: "U\(u)").encode()))
+        }
+        try await j.append([
+            StreamWrite(stream: .session(1), expected: .any, events: [watch(0), watch(1)]),
+            StreamWrite(stream: .user(5), expected: .any, events: [registered(5)]),
+            StreamWrite(stream: .session(2), expected: .any, events: [watch(2)]),
+            StreamWrite(stream: .user(6), expected: .any, events: [registered(6)]),
+        ])
+        #expect(try j.readStream(.session(1), decryptPersonal: true).allSatisfy { $0.personal == nil })
+        #expect(try j.readStream(.session(2), decryptPersonal: true).allSatisfy { $0.personal == nil })
+        for u in UInt64(5)...6 {
+            let e = try j.readStream(.user(u), decryptPersonal: true)[0]
+            #expect(try PersonalProfile.decode(e.personal!.plainBytes!).email == "u\(u)@example.org")
+        }
+        j.close()
+    }
+
     @Test func deletingAKeyErasesPersonalDataButTheChainStillVerifies() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }

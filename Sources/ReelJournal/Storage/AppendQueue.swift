@@ -3,7 +3,8 @@ import Foundation
 /// One append call waiting for the writer thread.
 struct PendingAppend: Sendable {
     var writes: [StreamWrite]
-    /// Sealed personal data per event, in the order of `writes` then events (nil where there is none).
+    /// Sealed personal data per event, in the order of `writes` then events (nil where there is none); empty
+    /// when no event carries any (most appends: no array to allocate).
     var sealed: [[UInt8]?]
     var eventCount: Int
     /// Called exactly once, on the writer or sync thread, in submission order for successes.

@@ -123,7 +123,7 @@ final class Writer: @unchecked Sendable {
                 var s = seq - UInt64(w.events.count)
                 for e in w.events {
                     s += 1
-                    records.append(RecordCodec.Pending(stream: w.stream, sequence: s, event: e, sealedPersonal: p.sealed[k]))
+                    records.append(RecordCodec.Pending(stream: w.stream, sequence: s, event: e, sealedPersonal: p.sealed.isEmpty ? nil : p.sealed[k]))
                     k += 1
                 }
                 lastSequences.append(seq)
