@@ -19,6 +19,11 @@ import Testing
         let viewsBefore = try ViewTimeTravel(journal: journal, storePath: nil).rebuild(toPosition: journal.nextPosition - 1).digest()
         let usage = try journal.diskUsage()
 
+        // Stream reads keep decompressed frames (the frame cache): read some feed streams before compacting, so
+        // that stale frames would be found afterwards if compaction did not clear them.
+        let feedStreams = Array(Set(before.filter { $0.type == FeedServed.type }.map(\.stream))).sorted().prefix(20)
+        for stream in feedStreams { _ = try journal.readStream(stream) }
+
         let report = try journal.compact(recordedBefore: Timestamp(seconds: 4e9), rewrite: FeedServed.summarizedPayload)
         #expect(report.segmentsRewritten > 0 && report.eventsRewritten > 0)
         #expect(report.bytesAfter < report.bytesBefore)
@@ -42,6 +47,15 @@ import Testing
             }
         }
         #expect(compacted == report.eventsRewritten)
+        // Stream reads see the rewritten payloads, not the frames cached before.
+        var changedStreams = 0
+        for stream in feedStreams {
+            let read = try journal.readStream(stream)
+            let current = read == after.filter { $0.stream == stream }
+            #expect(current, "stream \(stream) read stale frames after compaction")
+            if read != before.filter({ $0.stream == stream }) { changedStreams += 1 }
+        }
+        #expect(changedStreams > 0)
         // Views rebuilt from the compacted journal are the same, byte for byte.
         #expect(try ViewTimeTravel(journal: journal, storePath: nil).rebuild(toPosition: journal.nextPosition - 1).digest() == viewsBefore)
         // Idempotent, and appends go on linking to the chain.
