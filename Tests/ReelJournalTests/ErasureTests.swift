@@ -7,10 +7,7 @@ import Testing
     @Test func personalDataLandsOnItsOwnEventInAMixedAppend() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let keys = try KeyStore(path: "\(dir)/keys.sqlite")
-        var config = JournalConfiguration(directory: "\(dir)/journal")
-        config.cipher = keys
-        let j = try Journal.open(config)
+        let j = try Journal.open(configWithKeys(in: dir))
         // Plain, personal, plain, personal across two streams in one append: each sealed part must stay with
         // its own event (the journal allocates the sealed list only once a personal event appears).
         func registered(_ u: UInt64) -> NewEvent {
@@ -99,5 +96,12 @@ import Testing
         other.version = 1
         try chain.upcast(&other)
         #expect(other.version == 1)
+    }
+
+    /// A journal configuration in `dir` whose personal data is sealed with a key store beside it.
+    private func configWithKeys(in dir: String) throws -> JournalConfiguration {
+        var config = JournalConfiguration(directory: "\(dir)/journal")
+        config.cipher = try KeyStore(path: "\(dir)/keys.sqlite")
+        return config
     }
 }

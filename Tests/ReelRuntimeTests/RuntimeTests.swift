@@ -108,15 +108,7 @@ import Testing
     @Test func aQueryDuringAnAppendSeesTheDurableStateFromTheJournal() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let fs = GatedFileSystem()
-        var config = JournalConfiguration(directory: "\(dir)/journal")
-        config.fileSystem = fs
-        let journal = try Journal.open(config)
-        let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
-        let writer = SnapshotWriter(store: store)
-        var policy = EntityPolicy()
-        policy.snapshotEvery = 4
-        let registry = EntityRegistry<Account>(journal: journal, snapshots: writer, context: (), policy: policy)
+        let (fs, journal, store, writer, registry) = try gatedAccounts(in: dir, snapshotEvery: 4)
         for _ in 0..<10 { try await registry.send(.deposit(1), to: 1) }
         writer.flush()
         #expect(try store.newest(of: StreamID(kind: Account.kind, id: 1), schemaVersion: 1)?.sequence == 8)
@@ -145,15 +137,7 @@ import Testing
     @Test func aBusyEntitySnapshotsItsStateOnceThatStateIsDurable() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let fs = GatedFileSystem()
-        var config = JournalConfiguration(directory: "\(dir)/journal")
-        config.fileSystem = fs
-        let journal = try Journal.open(config)
-        let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
-        let writer = SnapshotWriter(store: store)
-        var policy = EntityPolicy()
-        policy.snapshotEvery = 10
-        let registry = EntityRegistry<Account>(journal: journal, snapshots: writer, context: (), policy: policy)
+        let (fs, journal, store, writer, registry) = try gatedAccounts(in: dir, snapshotEvery: 10)
         // 30 deposits in flight at once: when the 10th is acknowledged the rest are not, so the snapshot is
         // the speculative state, saved only once its own (last) append is durable.
         fs.closed.store(true, ordering: .releasing)
@@ -172,6 +156,22 @@ import Testing
         #expect(snap.position == events[Int(snap.sequence) - 1].position)
         writer.close()
         journal.close()
+    }
+
+    /// Accounts on a journal whose appends a test can hold (`GatedFileSystem`), with a snapshot store.
+    private func gatedAccounts(in dir: String, snapshotEvery: Int) throws -> (
+        GatedFileSystem, Journal, SnapshotStore, SnapshotWriter, EntityRegistry<Account>
+    ) {
+        let fs = GatedFileSystem()
+        var config = JournalConfiguration(directory: "\(dir)/journal")
+        config.fileSystem = fs
+        let journal = try Journal.open(config)
+        let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
+        let writer = SnapshotWriter(store: store)
+        var policy = EntityPolicy()
+        policy.snapshotEvery = snapshotEvery
+        let registry = EntityRegistry<Account>(journal: journal, snapshots: writer, context: (), policy: policy)
+        return (fs, journal, store, writer, registry)
     }
 
     @Test func idleAndOverBudgetEntitiesArePassivated() async throws {

@@ -68,22 +68,30 @@ public enum FrameCodec {
         _ frame: UnsafeRawBufferPointer, header: FrameHeader,
         _ body: (UnsafeRawBufferPointer) throws(JournalError) -> T
     ) throws(JournalError) -> T {
-        let payload = UnsafeRawBufferPointer(
-            rebasing: frame[FrameHeader.size..<(header.frameLength - FrameHeader.trailerSize)])
-        switch header.compression {
-        case .none:
-            guard payload.count == header.uncompressedLength else {
-                throw .malformed("uncompressed block is \(payload.count) bytes, header says \(header.uncompressedLength)")
-            }
-            return try body(payload)
-        case .zstd:
-            let raw = try Zstd.decompress(payload, expectedSize: header.uncompressedLength)
+        switch try payload(frame, header: header) {
+        case .stored(let block): return try body(block)
+        case .compressed(let block):
+            let raw = try Zstd.decompress(block, expectedSize: header.uncompressedLength)
             return try raw.withBytes { (b) throws(JournalError) in try body(b) }
         }
     }
 
     /// A validated frame's records block as an array of its own (decompressed when the frame is compressed).
     static func recordsBlock(_ frame: UnsafeRawBufferPointer, header: FrameHeader) throws(JournalError) -> [UInt8] {
+        switch try payload(frame, header: header) {
+        case .stored(let block): return Array(block)
+        case .compressed(let block): return try Zstd.decompress(block, expectedSize: header.uncompressedLength)
+        }
+    }
+
+    private enum Payload {
+        /// The records block as it is (its length checked against the header).
+        case stored(UnsafeRawBufferPointer)
+        /// zstd bytes of the records block.
+        case compressed(UnsafeRawBufferPointer)
+    }
+
+    private static func payload(_ frame: UnsafeRawBufferPointer, header: FrameHeader) throws(JournalError) -> Payload {
         let payload = UnsafeRawBufferPointer(
             rebasing: frame[FrameHeader.size..<(header.frameLength - FrameHeader.trailerSize)])
         switch header.compression {
@@ -91,9 +99,9 @@ public enum FrameCodec {
             guard payload.count == header.uncompressedLength else {
                 throw .malformed("uncompressed block is \(payload.count) bytes, header says \(header.uncompressedLength)")
             }
-            return Array(payload)
+            return .stored(payload)
         case .zstd:
-            return try Zstd.decompress(payload, expectedSize: header.uncompressedLength)
+            return .compressed(payload)
         }
     }
 
