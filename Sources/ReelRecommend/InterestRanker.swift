@@ -161,13 +161,13 @@ public enum InterestRanker {
 
     /// A profile's weights decayed to `now` and divided by the largest magnitude, so each feature is in [−1, 1].
     static func normalised(_ profile: InterestProfile?, at now: Int64, halfLife: Double) -> [UInt64: Double] {
-        guard let profile, !profile.entries.isEmpty else { return [:] }
+        guard let profile, !profile.isEmpty else { return [:] }
         var out: [UInt64: Double] = [:]
         var largest = 0.0
         let factor = profile.decay(to: now, halfLifeMillis: halfLife)
-        for e in profile.entries {
-            let w = Double(e.weight) * factor
-            out[e.feature] = w
+        for (feature, weight) in zip(profile.features, profile.weights) {
+            let w = Double(weight) * factor
+            out[feature] = w
             largest = max(largest, abs(w))
         }
         guard largest > 0 else { return [:] }

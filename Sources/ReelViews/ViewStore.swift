@@ -19,7 +19,8 @@ import ReelRuntime
 /// checkpoint's writes over the whole file, which made the on-disk rebuild six times slower than the fold.
 public final class ViewStore: Projection {
     /// Bump when the tables' encodings or the fold change: a store of another version is rebuilt from events.
-    public static let schemaVersion: Int64 = 2
+    /// (3: interest profiles store their features as differences, `InterestProfile.write`.)
+    public static let schemaVersion: Int64 = 3
     /// A checkpoint is written complete when the rows appended since the last complete one would exceed this
     /// multiple of its size: the history stays within about (1 + factor) times the changes, and loading reads
     /// at most (1 + factor) times the state.

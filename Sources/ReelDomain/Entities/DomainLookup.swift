@@ -54,13 +54,24 @@ public final class StaticLookup: DomainLookup {
 
 extension Array where Element == UInt64 {
     /// The index of `value` in a sorted array, or where it would be inserted.
+    ///
+    /// Without data-dependent branches (the halving step is a conditional move): the lists searched in the
+    /// fold's hot paths (seen videos, interest features) are searched for random values, so a branch per
+    /// step was a misprediction per step.
+    @inlinable
     public func sortedIndex(of value: UInt64) -> (index: Int, found: Bool) {
-        var lo = 0, hi = count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if self[mid] < value { lo = mid + 1 } else { hi = mid }
+        withUnsafeBufferPointer { b in
+            var n = b.count
+            guard n > 0, let p = b.baseAddress else { return (0, false) }
+            var base = 0
+            while n > 1 {
+                let half = n >> 1
+                base = p[base &+ half] < value ? base &+ half : base
+                n &-= half
+            }
+            let index = base &+ (p[base] < value ? 1 : 0)
+            return (index, index < b.count && p[index] == value)
         }
-        return (lo, lo < count && self[lo] == value)
     }
 
     func sortedContains(_ value: UInt64) -> Bool { sortedIndex(of: value).found }
