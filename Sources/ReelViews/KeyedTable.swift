@@ -57,12 +57,12 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
 
     /// The keys changed since the last call, ascending, with their values (nil: deleted).
     func takeDirty() -> [(UInt64, Value?)] {
-        let keys = dirty.sorted()
+        let keys = KeySort.ascending(Array(dirty))
         dirty.removeAll(keepingCapacity: true)
         return keys.map { ($0, rows[$0]) }
     }
 
-    public var sortedKeys: [UInt64] { rows.keys.sorted() }
+    public var sortedKeys: [UInt64] { KeySort.ascending(Array(rows.keys)) }
 
     /// Visits every resident row in an unspecified order that differs between processes: only for callers
     /// whose result does not depend on the order (they sort or aggregate afterwards). Cheaper than `sortedKeys`.

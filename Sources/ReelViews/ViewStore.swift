@@ -105,8 +105,8 @@ public final class ViewStore: Projection {
     private(set) var lane: ViewState?
     /// Time spent in checkpoints since this store was opened (benchmarks report it).
     public private(set) var checkpointSeconds = 0.0
-    /// The part of `checkpointSeconds` spent writing the encoded blocks into SQLite (the rest takes and encodes
-    /// the changed rows).
+    /// The part of `checkpointSeconds` this thread spent inserting encoded blocks into SQLite (the rest takes
+    /// and encodes the changed rows, or waits for the other thread's encoding).
     public private(set) var checkpointWriteSeconds = 0.0
 
     /// Folds the events in order. A long chunk (catching up, rebuilding) is decoded in two halves at once,
@@ -198,40 +198,40 @@ public final class ViewStore: Projection {
         let complete = completeRows.map { rowsSinceComplete + changed > Self.completeFactor * max($0, 1_000) } ?? true
         var rows = changed
         if complete { rows = tables.reduce(0) { $0 + $1.count } }
-        // Sorting and encoding is most of a checkpoint: the interest and seen tables (the large rows) on
-        // another thread, the rest here. Each table is touched by one thread only.
-        let large: Set<String> = ["interest.longTerm", "interest.session", "seen"]
-        let largeTables = UncheckedSendable(tables.filter { large.contains($0.name) })
-        let (fromHere, fromThere) = try Self.inParallel(
-            { tables.filter { !large.contains($0.name) }.map { ($0, $0.takeBlocks(complete: complete)) } },
-            { largeTables.value.map { UncheckedSendable(($0, $0.takeBlocks(complete: complete))) } })
-        let results = fromHere + fromThere.map(\.value)
-        let encoded = DispatchTime.now().uptimeNanoseconds
-        defer { checkpointWriteSeconds += Double(DispatchTime.now().uptimeNanoseconds - encoded) / 1e9 }
-        var blocks: [[(firstKey: UInt64, bytes: [UInt8])]] = []
-        for t in tables {
-            let (_, result) = results.first { $0.0 === t }!
-            taken.append((t, result.keys))
-            blocks.append(result.blocks)
-        }
-        try db.write { db in
-            // OR REPLACE: a second checkpoint at the same position (nothing folded between) may repeat a block.
-            let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO view_history VALUES (?, ?, ?, ?)")
-            let position = Int64(bitPattern: nextPosition)
-            for (index, tableBlocks) in blocks.enumerated() {
-                for (firstKey, bytes) in tableBlocks {
-                    try insert.execute(arguments: [position, index, Int64(bitPattern: firstKey), Data(bytes)])
+        // Sorting and encoding the changed rows was as long as the SQLite inserts and came before them: tables
+        // are encoded on two threads while this one inserts each table's blocks as soon as they are ready.
+        let encoder = CheckpointEncoder(tables: tables, complete: complete)
+        var writing = 0.0
+        defer { checkpointWriteSeconds += writing }
+        do {
+            try db.write { db in
+                // OR REPLACE: a second checkpoint at the same position (nothing folded between) may repeat a block.
+                let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO view_history VALUES (?, ?, ?, ?)")
+                let position = Int64(bitPattern: nextPosition)
+                while let encoded = encoder.next() {
+                    taken.append((tables[encoded.index], encoded.keys))
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    for (firstKey, bytes) in encoded.blocks {
+                        try insert.execute(arguments: [position, encoded.index, Int64(bitPattern: firstKey), Data(bytes)])
+                    }
+                    writing += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 }
+                let started = DispatchTime.now().uptimeNanoseconds
+                defer { writing += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+                try state.search?.flush(db)
+                purged = try state.search?.purgeIfNeeded(db) ?? false
+                try db.execute(
+                    sql: """
+                        INSERT INTO checkpoint_log VALUES (?1, ?2, ?3, ?4) ON CONFLICT (position)
+                            DO UPDATE SET complete = MAX(complete, excluded.complete), rows = rows + excluded.rows
+                        """,
+                    arguments: [position, recordedAt.microseconds, complete ? 1 : 0, rows])
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'nextPosition'", arguments: [position])
             }
-            try state.search?.flush(db)
-            purged = try state.search?.purgeIfNeeded(db) ?? false
-            try db.execute(
-                sql: """
-                    INSERT INTO checkpoint_log VALUES (?1, ?2, ?3, ?4) ON CONFLICT (position)
-                        DO UPDATE SET complete = MAX(complete, excluded.complete), rows = rows + excluded.rows
-                    """,
-                arguments: [position, recordedAt.microseconds, complete ? 1 : 0, rows])
-            try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'nextPosition'", arguments: [position])
+        } catch {
+            // Tables the failed transaction never reached were taken too: their keys are marked dirty again.
+            for encoded in encoder.drain() { taken.append((tables[encoded.index], encoded.keys)) }
+            throw error
         }
         return (rows, complete)
     }

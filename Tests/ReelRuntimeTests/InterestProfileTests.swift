@@ -127,3 +127,18 @@ import Testing
         }
     }
 }
+
+/// The radix sort behind every checkpoint's and digest's key order.
+@Suite struct KeySortTests {
+    @Test func radixOrderIsTheAscendingOrder() async {
+        // Keys composed like the views' (a varying top byte or none, small or full-width ids), short and long.
+        let key = zip(Gen.uint64(in: 0...3), Gen.uint64(in: 0...5_000), Gen.uint64()).map { kind, small, wide in
+            kind == 0 ? wide : kind << 56 | (kind == 3 ? wide & 0x00FF_FFFF_FFFF_FFFF : small)
+        }
+        await propertyCheck(count: 200, input: key.array(of: 0...3_000)) { keys in
+            #expect(KeySort.ascending(keys) == keys.sorted())
+        }
+        let same = [UInt64](repeating: 42, count: 1_000)
+        #expect(KeySort.ascending(same) == same)
+    }
+}
