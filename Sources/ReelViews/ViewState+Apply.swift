@@ -142,18 +142,18 @@ extension ViewState {
 
     /// Interest signals: positive for watch fraction, completion, loops, likes, shares and saves; negative for
     /// quick skips and "not interested". Each goes to the video's hashtags, creator and sound.
-    func applyInterest(_ event: ReelEvent) {
+    func applyInterest(_ event: ReelEvent, longTerm: Bool = true, session: Bool = true) {
         let viewer: UInt64
         let video: UInt64
         let signal: Float
         let t = event.occurredAt.milliseconds
         switch event {
         case .sessionStarted(let e):
-            sessionInterest.remove(e.viewer)
+            if session { sessionInterest.remove(e.viewer) }
             return
         case .userErased(let e):
-            longTermInterest.remove(e.user)
-            sessionInterest.remove(e.user)
+            if longTerm { longTermInterest.remove(e.user) }
+            if session { sessionInterest.remove(e.user) }
             return
         case .watched(let e):
             viewer = e.viewer
@@ -181,8 +181,8 @@ extension ViewState {
             p.add(ViewKey.feature(.creator, v.creator), signal, atMillis: t, halfLifeMillis: halfLife)
             if v.sound != 0 { p.add(ViewKey.feature(.sound, v.sound), signal, atMillis: t, halfLifeMillis: halfLife) }
         }
-        longTermInterest.update(viewer, initial: InterestProfile()) { feed(&$0, halfLife: Self.longTermHalfLifeMillis) }
-        sessionInterest.update(viewer, initial: InterestProfile()) { feed(&$0, halfLife: Self.sessionHalfLifeMillis) }
+        if longTerm { longTermInterest.update(viewer, initial: InterestProfile()) { feed(&$0, halfLife: Self.longTermHalfLifeMillis) } }
+        if session { sessionInterest.update(viewer, initial: InterestProfile()) { feed(&$0, halfLife: Self.sessionHalfLifeMillis) } }
     }
 
     func applySeen(_ event: ReelEvent) {

@@ -56,7 +56,7 @@ public final class ViewState {
     }
 
     /// The second lane of a parallel fold: it shares `main`'s interest and trending tables (it folds the
-    /// views in `Views.secondLane`, now trending alone; while folding, only this lane touches those) and keeps
+    /// views in `Views.secondLane`: session interest and trending; while folding, only this lane touches those) and keeps
     /// its own copy of the videos and sessions they read, so neither lane reads what the other writes.
     init(laneOf main: ViewState) {
         search = nil
@@ -109,14 +109,17 @@ public final class ViewState {
         let rawValue: Int
         static let catalogue = Views(rawValue: 1)
         static let counters = Views(rawValue: 2)
-        static let interest = Views(rawValue: 4)
+        static let longTermInterest = Views(rawValue: 4)
         static let seen = Views(rawValue: 8)
         static let trending = Views(rawValue: 16)
         static let social = Views(rawValue: 32)
+        static let sessionInterest = Views(rawValue: 64)
+        static let interest: Views = [.longTermInterest, .sessionInterest]
         static let all: Views = [.catalogue, .counters, .interest, .seen, .trending, .social]
-        /// The two lanes of a parallel fold; each has its own catalogue.
-        static let mainLane: Views = [.catalogue, .counters, .interest, .seen, .social]
-        static let secondLane: Views = [.catalogue, .trending]
+        /// The two lanes of a parallel fold; each has its own catalogue. Session interest folds beside trending:
+        /// with both profiles on the first lane, it was busy all the time and the second half of it (decision 0019).
+        static let mainLane: Views = [.catalogue, .counters, .longTermInterest, .seen, .social]
+        static let secondLane: Views = [.catalogue, .sessionInterest, .trending]
 
         /// The views that change `table` and the ones its fold reads: video counters read who has seen the
         /// video, person counters read the follow graph, interest and trending read the catalogue.
@@ -124,7 +127,8 @@ public final class ViewState {
             switch table {
             case "counters.video": [.counters, .seen]
             case "counters.person": [.counters, .social]
-            case "interest.longTerm", "interest.session": [.catalogue, .interest]
+            case "interest.longTerm": [.catalogue, .longTermInterest]
+            case "interest.session": [.catalogue, .sessionInterest]
             case "seen": [.seen]
             case "trending.video", "trending.hashtag", "trending.sound": [.catalogue, .trending]
             case "social.followers", "social.following", "social.blocked": [.social]
@@ -149,7 +153,9 @@ public final class ViewState {
     func apply(_ event: ReelEvent, only views: Views) {
         if views.contains(.catalogue) { applyCatalogue(event) }
         if views.contains(.counters) { applyCounters(event) }
-        if views.contains(.interest) { applyInterest(event) }
+        if !views.isDisjoint(with: .interest) {
+            applyInterest(event, longTerm: views.contains(.longTermInterest), session: views.contains(.sessionInterest))
+        }
         if views.contains(.seen) { applySeen(event) }
         if views.contains(.trending) { applyTrending(event) }
         if views.contains(.social) { applySocial(event) }
