@@ -59,6 +59,8 @@ extension ReelConfiguration {
         .int("actors.maintenanceIntervalSeconds", \.actors.maintenanceIntervalSeconds, 1...3_600, "How often to passivate."),
         .int("views.checkpointEvents", \.views.checkpointEvents, 1...100_000_000, "Checkpoint views after this many events."),
         .int("views.checkpointIntervalSeconds", \.views.checkpointIntervalSeconds, 1...3_600, "... or after this long."),
+        .int("views.completeCheckpointFactor", \.views.completeCheckpointFactor, 1...64,
+             "Write every row when the rows since the last complete checkpoint exceed this multiple of the state."),
         .int("views.readYourWritesTimeoutMillis", \.views.readYourWritesTimeoutMillis, 0...60_000,
              "How long catalogue-changing commands wait for views to include them."),
         .int("media.maxUploadBytes", \.media.maxUploadBytes, 1...(1 << 40), "The largest upload accepted."),

@@ -1,4 +1,5 @@
 import ReelJournal
+import ReelViews
 
 /// Everything an engine needs to know, with a documented default for every value: `ReelConfiguration()` is a
 /// working single-node setup on `./reel-data`. Nested per subsystem; load it from a JSON file and `REEL_*`
@@ -64,6 +65,9 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var checkpointEvents = 25_000
         /// ... or this long after the previous checkpoint.
         public var checkpointIntervalSeconds = 5
+        /// A checkpoint writes every row when the rows written since the last such one exceed this multiple of
+        /// the state (`ViewStore`): higher is a faster rebuild and a smaller store, lower is faster time travel.
+        public var completeCheckpointFactor = ViewStore.defaultCompleteFactor
         /// Commands that change what other commands check (registration, publishing) wait at most this long for
         /// the views to include them, so the next command sees them (read your writes).
         public var readYourWritesTimeoutMillis = 2_000

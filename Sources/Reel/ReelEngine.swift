@@ -81,7 +81,7 @@ public final class ReelEngine: Service, Sendable {
             if !journal.recovery.isClean { logger.notice("journal recovered: \(journal.recovery)") }
             snapshotStore = try SnapshotStore(path: layout.snapshots)
             snapshots = SnapshotWriter(store: snapshotStore)
-            views = try ViewStore(path: layout.views)
+            views = try ViewStore(path: layout.views, completeFactor: configuration.views.completeCheckpointFactor)
         } catch {
             throw ReelError.from(error)
         }

@@ -12,7 +12,7 @@ import ReelRuntime
 ///
 /// The history is append-only and ordered by position (decision 0015): a checkpoint appends the rows changed
 /// since the previous one, and now and then (when the rows appended since the last complete checkpoint
-/// outgrow twice its size) every row, marking itself complete. The current state is the newest complete
+/// outgrow `completeFactor` times its size) every row, marking itself complete. The current state is the newest complete
 /// checkpoint plus the ones after it, applied in order; a key's value at a checkpoint is its newest row at or
 /// before it, searched back no further than the complete checkpoint below. Appending at the end of the file
 /// keeps a checkpoint's cost proportional to what changed: rows keyed by table and key scattered every
@@ -23,8 +23,10 @@ public final class ViewStore: Projection {
     public static let schemaVersion: Int64 = 3
     /// A checkpoint is written complete when the rows appended since the last complete one would exceed this
     /// multiple of its size: the history stays within about (1 + factor) times the changes, and loading reads
-    /// at most (1 + factor) times the state.
-    static let completeFactor = 2
+    /// at most (1 + factor) times the state. A larger factor writes fewer complete checkpoints (a faster
+    /// rebuild, a smaller store) and makes per-key time travel search back through more of them.
+    public static let defaultCompleteFactor = 4
+    let completeFactor: Int
 
     public let state: ViewState
     public private(set) var nextPosition: UInt64 = 0
@@ -37,7 +39,9 @@ public final class ViewStore: Projection {
     private let logger = Logger(label: "reel.views")
 
     /// Opens (or creates) the store at `path`; nil keeps it in memory (rebuilds to a moment, benchmarks).
-    public init(path: String?) throws {
+    public init(path: String?, completeFactor: Int = ViewStore.defaultCompleteFactor) throws {
+        precondition(completeFactor >= 1, "a complete checkpoint factor below 1 would make every checkpoint complete")
+        self.completeFactor = completeFactor
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         if let path {
@@ -195,7 +199,7 @@ public final class ViewStore: Projection {
     private func write(recordedAt: Timestamp, purged: inout Bool, taken: inout [(any AnyKeyedTable, [UInt64])]) throws -> (rows: Int, complete: Bool) {
         let tables = state.tables
         let changed = tables.reduce(0) { $0 + $1.dirtyCount }
-        let complete = completeRows.map { rowsSinceComplete + changed > Self.completeFactor * max($0, 1_000) } ?? true
+        let complete = completeRows.map { rowsSinceComplete + changed > completeFactor * max($0, 1_000) } ?? true
         var rows = changed
         if complete { rows = tables.reduce(0) { $0 + $1.count } }
         // Sorting and encoding the changed rows was as long as the SQLite inserts and came before them: tables

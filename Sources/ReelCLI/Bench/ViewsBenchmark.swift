@@ -17,6 +17,8 @@ struct ViewsBench: AsyncParsableCommand {
     @Flag(help: "Keep the scratch directory (a data directory) afterwards.") var keep = false
     @Option(help: "Checkpoint the on-disk rebuild after this many events (the engine's default).")
     var checkpointEvents: UInt64 = UInt64(ReelConfiguration().views.checkpointEvents)
+    @Option(help: "Write a complete checkpoint when the rows since the last one exceed this multiple of the state (the engine's default).")
+    var completeFactor: Int = ReelConfiguration().views.completeCheckpointFactor
     @Flag(help: "Only time travel, on a scratch directory kept by an earlier run (with --keep).") var timeTravelOnly = false
 
     func run() async throws {
@@ -41,7 +43,7 @@ struct ViewsBench: AsyncParsableCommand {
         // On disk, checkpointing as a live store does (so time travel has its history).
         log("rebuilding \(total) events into views.sqlite with checkpoints")
         let path = "\(scratch)/views.sqlite"
-        let disk = try ViewStore(path: path)
+        let disk = try ViewStore(path: path, completeFactor: completeFactor)
         start = monotonicSeconds()
         var policy = ProjectionRunner<ViewStore>.Policy()
         policy.checkpointEvents = checkpointEvents
@@ -52,7 +54,7 @@ struct ViewsBench: AsyncParsableCommand {
         let identical = try memory.canonicalBytes() == disk.canonicalBytes()
         // What a restart pays: the newest complete checkpoint and the ones after it, loaded.
         start = monotonicSeconds()
-        let reopened = try ViewStore(path: path)
+        let reopened = try ViewStore(path: path, completeFactor: completeFactor)
         let reopenSeconds = monotonicSeconds() - start
         guard reopened.nextPosition == disk.nextPosition else { throw ValidationError("the reopened store is at \(reopened.nextPosition), not \(disk.nextPosition)") }
 
@@ -61,7 +63,7 @@ struct ViewsBench: AsyncParsableCommand {
         print(
             JSONValue.object([
                 ("events", .uint(total)),
-                ("checkpointEvents", .uint(checkpointEvents)),
+                ("checkpointEvents", .uint(checkpointEvents)), ("completeFactor", .int(Int64(completeFactor))),
                 ("projectionEventsPerSecond", .double(Double(total) / diskSeconds)),
                 ("projectionEventsPerSecondInMemory", .double(Double(total) / memorySeconds)),
                 ("onDiskSeconds", .double(diskSeconds)),
