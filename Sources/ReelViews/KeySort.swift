@@ -43,4 +43,17 @@ enum KeySort {
         }
         return resultInA ? a : b
     }
+
+    /// Ascending, each key once.
+    static func ascendingUnique(_ keys: [UInt64]) -> [UInt64] {
+        var sorted = ascending(keys)
+        guard sorted.count > 1 else { return sorted }
+        var kept = 1
+        for i in 1..<sorted.count where sorted[i] != sorted[kept - 1] {
+            sorted[kept] = sorted[i]
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
+    }
 }

@@ -137,8 +137,29 @@ import Testing
         }
         await propertyCheck(count: 200, input: key.array(of: 0...3_000)) { keys in
             #expect(KeySort.ascending(keys) == keys.sorted())
+            #expect(KeySort.ascendingUnique(keys) == Array(Set(keys)).sorted())
         }
         let same = [UInt64](repeating: 42, count: 1_000)
         #expect(KeySort.ascending(same) == same)
+    }
+}
+
+/// The change log behind each checkpoint: repeats collapse, the log stays bounded without checkpoints, and a
+/// failed checkpoint's keys come back.
+@Suite struct ChangeLogTests {
+    @Test func repeatedChangesAreOneKeyAndTheLogStaysBounded() {
+        let table = KeyedTable<DecayedScore>("trending.video")
+        for i in 0..<300_000 {
+            table.update(UInt64(i % 3) * 1_000_003, initial: DecayedScore()) { $0.hour += 1 }
+        }
+        #expect(table.changeLogCount < 1 << 16 + 1)
+        #expect(table.dirtyCount == 3)
+        table.remove(1_000_003)
+        let taken = table.takeBlocks(complete: false)
+        #expect(taken.keys == [0, 1_000_003, 2_000_006])
+        #expect(table.dirtyCount == 0)
+        table.markDirty(taken.keys)
+        table.set(5, DecayedScore())
+        #expect(table.takeBlocks(complete: false).keys == [0, 5, 1_000_003, 2_000_006])
     }
 }
