@@ -11,12 +11,13 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
     private(set) var rows: [UInt64: Value] = [:]
     /// The keys changed since the last checkpoint, in the order of the changes and with repeats: an append per
     /// change instead of a set insert (hashing and a probe into a set of up to 10⁵ keys, 5 % of the fold), sorted
-    /// and made unique when a checkpoint takes it, or when it outgrows twice the table (a store that never
-    /// checkpoints, such as a rebuild in memory, keeps it bounded).
+    /// and made unique when a checkpoint takes it, or when it outgrows four times the table (bounded between
+    /// checkpoints however many changes come).
     private var dirty: [UInt64] = []
     private var compactDirtyAt = KeyedTable.minimumCompaction
     private static var minimumCompaction: Int { 1 << 16 }
-    /// False for tables never checkpointed (a fold lane's private catalogue): they keep no dirty set.
+    /// False for tables never checkpointed (a fold lane's private catalogue, a store in memory): they keep no
+    /// change log.
     var tracksDirty = true
     /// Set in sparse (time-travel) mode: the value of a key at the checkpoint the replay starts from.
     var loader: ((UInt64) -> Value?)?
@@ -43,7 +44,7 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
 
     private func compactDirty() {
         dirty = KeySort.ascendingUnique(dirty)
-        compactDirtyAt = max(Self.minimumCompaction, 2 * max(dirty.count, rows.count))
+        compactDirtyAt = max(Self.minimumCompaction, 4 * max(dirty.count, rows.count))
     }
 
     public subscript(key: UInt64) -> Value? {
@@ -85,7 +86,7 @@ public final class KeyedTable<Value: PayloadValue & Equatable> {
         let keys = KeySort.ascendingUnique(dirty)
         dirty = []
         dirty.reserveCapacity(keys.count)
-        compactDirtyAt = max(Self.minimumCompaction, 2 * rows.count)
+        compactDirtyAt = max(Self.minimumCompaction, 4 * rows.count)
         return keys.map { ($0, rows[$0]) }
     }
 
@@ -124,6 +125,7 @@ protocol AnyKeyedTable: AnyObject {
     var name: String { get }
     var count: Int { get }
     var dirtyCount: Int { get }
+    var tracksDirty: Bool { get set }
     /// The rows changed since the last call as history blocks, and their keys (to mark dirty again if the
     /// checkpoint fails). With `complete`, every live row plus the changed keys that were deleted.
     func takeBlocks(complete: Bool) -> (keys: [UInt64], blocks: [(firstKey: UInt64, bytes: [UInt8])])

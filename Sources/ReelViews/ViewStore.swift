@@ -29,6 +29,8 @@ public final class ViewStore: Projection {
     let completeFactor: Int
 
     public let state: ViewState
+    /// False in memory: checkpoints then write the search index and the position, not the tables' history.
+    let keepsHistory: Bool
     public private(set) var nextPosition: UInt64 = 0
     /// What entities read while deciding; updated as the catalogue changes, readable from any thread.
     public let lookup = CatalogueLookup()
@@ -56,6 +58,10 @@ public final class ViewStore: Projection {
             db = try DatabaseQueue(configuration: config)
         }
         state = ViewState(search: SearchIndex())
+        keepsHistory = path != nil
+        // A store in memory keeps no checkpoint history: nothing could read it after this process, and tracking
+        // every change for it cost a rebuild in memory (time travel to a moment, feed audits) 2-5 %.
+        if !keepsHistory { for t in state.tables { t.tracksDirty = false } }
         try db.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
             let version = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'schemaVersion'")
@@ -199,12 +205,12 @@ public final class ViewStore: Projection {
     private func write(recordedAt: Timestamp, purged: inout Bool, taken: inout [(any AnyKeyedTable, [UInt64])]) throws -> (rows: Int, complete: Bool) {
         let tables = state.tables
         let changed = tables.reduce(0) { $0 + $1.dirtyCount }
-        let complete = completeRows.map { rowsSinceComplete + changed > completeFactor * max($0, 1_000) } ?? true
+        let complete = keepsHistory && (completeRows.map { rowsSinceComplete + changed > completeFactor * max($0, 1_000) } ?? true)
         var rows = changed
         if complete { rows = tables.reduce(0) { $0 + $1.count } }
         // Sorting and encoding the changed rows was as long as the SQLite inserts and came before them: tables
         // are encoded on two threads while this one inserts each table's blocks as soon as they are ready.
-        let encoder = CheckpointEncoder(tables: tables, complete: complete)
+        let encoder = keepsHistory ? CheckpointEncoder(tables: tables, complete: complete) : nil
         var writing = 0.0
         defer { checkpointWriteSeconds += writing }
         do {
@@ -212,7 +218,7 @@ public final class ViewStore: Projection {
                 // OR REPLACE: a second checkpoint at the same position (nothing folded between) may repeat a block.
                 let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO view_history VALUES (?, ?, ?, ?)")
                 let position = Int64(bitPattern: nextPosition)
-                while let encoded = encoder.next() {
+                while let encoded = encoder?.next() {
                     taken.append((tables[encoded.index], encoded.keys))
                     let started = DispatchTime.now().uptimeNanoseconds
                     for (firstKey, bytes) in encoded.blocks {
@@ -234,7 +240,7 @@ public final class ViewStore: Projection {
             }
         } catch {
             // Tables the failed transaction never reached were taken too: their keys are marked dirty again.
-            for encoded in encoder.drain() { taken.append((tables[encoded.index], encoded.keys)) }
+            for encoded in encoder?.drain() ?? [] { taken.append((tables[encoded.index], encoded.keys)) }
             throw error
         }
         return (rows, complete)

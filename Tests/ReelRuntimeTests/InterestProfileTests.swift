@@ -1,8 +1,11 @@
 import Foundation
+import GRDB
 import PropertyBased
 import ReelDomain
 import ReelJournal
+import ReelRuntime
 @testable import ReelViews
+import ReelWorkloads
 import Testing
 
 /// The interest profile's arithmetic is part of the canonical views: its layout may change, its results may not.
@@ -161,5 +164,28 @@ import Testing
         table.markDirty(taken.keys)
         table.set(5, DecayedScore())
         #expect(table.takeBlocks(complete: false).keys == [0, 5, 1_000_003, 2_000_006])
+    }
+}
+
+extension ChangeLogTests {
+    /// A store on disk writes its changes into the history; one in memory keeps none (nothing could read it
+    /// later) and tracks no changes, and both hold the same views.
+    @Test func onlyAStoreOnDiskKeepsHistory() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        try await DomainWorkload(users: 40, creators: 4, videos: 30).write(to: journal, sessionEvents: 2_000, batch: 64)
+        let onDisk = try ViewStore(path: "\(dir)/views.sqlite")
+        let inMemory = try ViewStore(path: nil)
+        for store in [onDisk, inMemory] {
+            let runner = ProjectionRunner(journal: journal, projection: store)
+            try runner.catchUp()
+            #expect(store.state.tables.allSatisfy { $0.tracksDirty } == (store === onDisk))
+            try runner.checkpoint()
+        }
+        let historyRows = { (store: ViewStore) in try store.db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM view_history") ?? 0 } }
+        #expect(try historyRows(onDisk) > 0)
+        #expect(try historyRows(inMemory) == 0)
+        #expect(try onDisk.digest() == inMemory.digest())
     }
 }
