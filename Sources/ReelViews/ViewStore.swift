@@ -12,9 +12,9 @@ import ReelRuntime
 ///
 /// The history is append-only and ordered by position (decision 0015): a checkpoint appends the rows changed
 /// since the previous one, and now and then (when the rows appended since the last complete checkpoint
-/// outgrow `completeFactor` times its size) every row, marking itself complete. The current state is the newest complete
-/// checkpoint plus the ones after it, applied in order; a key's value at a checkpoint is its newest row at or
-/// before it, searched back no further than the complete checkpoint below. Appending at the end of the file
+/// outgrow `completeFactor` times its size) every row, marking itself complete. The current state is the
+/// newest complete checkpoint plus the ones after it, applied in order; a key's value at a checkpoint is its
+/// newest row at or before it, searched back no further than the complete checkpoint below. Appending at the end of the file
 /// keeps a checkpoint's cost proportional to what changed: rows keyed by table and key scattered every
 /// checkpoint's writes over the whole file, which made the on-disk rebuild six times slower than the fold.
 public final class ViewStore: Projection {
@@ -60,7 +60,8 @@ public final class ViewStore: Projection {
         state = ViewState(search: SearchIndex())
         keepsHistory = path != nil
         // A store in memory keeps no checkpoint history: nothing could read it after this process, and tracking
-        // every change for it cost a rebuild in memory (time travel to a moment, feed audits) 2-5 %.
+        // every change cost a rebuild in memory (time travel to a moment, feed audits) an eighth of its time
+        // (`reel bench views`, in memory: 596-620 k events/s with tracking, 693-743 k without).
         if !keepsHistory { for t in state.tables { t.tracksDirty = false } }
         try db.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
