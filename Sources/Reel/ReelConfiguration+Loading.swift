@@ -81,6 +81,8 @@ extension ReelConfiguration {
         .string("recommender.taskWeights", \.recommender.taskWeights, "Ranker weights of the completion, like, share and follow probabilities, comma-separated."),
         .int("recommender.exploreEvery", \.recommender.exploreEvery, 0...100, "One exploration slot in every this many feed items (0: none)."),
         .int("recommender.hashtagRepeatSeconds", \.recommender.hashtagRepeatSeconds, 0...100_000, "What a main hashtag repeated within five items costs a candidate, in the ranker's seconds (0: nothing)."),
+        .int("recommender.learnedWeightPercent", \.recommender.learnedWeightPercent, 0...1_000, "How strongly the learned collaborative affinity's odds weigh in the ranker where impressions were not served by the feed (imported choices), in percent (100: as learned; 0: the heads alone)."),
+        .int("recommender.learnedWeightServedPercent", \.recommender.learnedWeightServedPercent, 0...1_000, "The same where impressions came from served pages (their skips already teach the heads what is chosen)."),
         .string("server.host", \.server.host, "The address the HTTP server binds."),
         .int("server.port", \.server.port, 0...65_535, "The HTTP port."),
         .int("server.engageRatePerSecond", \.server.engageRatePerSecond, 1...1_000_000, "Engagement posts per second per user."),

@@ -116,6 +116,11 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var exploreEvery = 3
         /// What showing a main hashtag again within five items costs a candidate, in the ranker's seconds.
         public var hashtagRepeatSeconds = 500
+        /// The ranker multiplies each video's worth by the learned odds that the viewer engages with it at all,
+        /// raised to this / 100 (decision 0020).
+        public var learnedWeightPercent = 100
+        /// ... where impressions came from served pages (the model blends the two by its share of each).
+        public var learnedWeightServedPercent = 30
         /// When ranking takes longer than this, the page is served by the trending fallback, marked as such.
         public var timeBudgetMillis = 250
         public init() {}

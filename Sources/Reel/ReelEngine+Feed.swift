@@ -94,6 +94,8 @@ extension ReelEngine {
         p.taskWeights = r.parsedTaskWeights
         p.exploreEvery = r.exploreEvery
         p.hashtagRepeatSeconds = Double(r.hashtagRepeatSeconds)
+        p.learnedWeight = Double(r.learnedWeightPercent) / 100
+        p.learnedWeightServed = Double(r.learnedWeightServedPercent) / 100
         return p
     }
 

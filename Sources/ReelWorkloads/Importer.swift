@@ -5,6 +5,9 @@ import Reel
 /// data is indistinguishable from live data. Re-importing a file adds nothing: videos and users keep their
 /// ids and are skipped when present; interactions are grouped into one session per user and UTC day (a fixed
 /// id), and a session's rows already in the journal are skipped.
+///
+/// Ids may be any strings: `ExternalIDs` maps them to the engine's integers, deterministically, and keeps the
+/// mapping in the data directory (`import-ids.tsv`); the report says how many were mapped.
 public struct Importer {
     public struct Report: Sendable, Hashable {
         public var rows = 0
@@ -14,6 +17,9 @@ public struct Importer {
         /// Bad rows skipped with `--skip-bad-rows`.
         public var skipped = 0
         public var firstSkipped: [String] = []
+        /// String ids given engine ids by this import, and the file that keeps the mapping.
+        public var mappedIDs = 0
+        public var idFile = ""
     }
 
     public let engine: ReelEngine
@@ -36,6 +42,7 @@ public struct Importer {
     /// `|`, spaces or commas (inside quotes). Creators are registered when missing.
     public func importVideos(_ path: String) async throws -> Report {
         let table = try CSVTable(path: path)
+        let ids = try ExternalIDs(path: idFile)
         let c = (id: try table.column("video_id"), creator: try table.column("creator_id"), duration: try table.column("duration_ms"),
                  tags: try table.column("tags"), sound: try table.column("sound_id"), caption: try table.column("caption"),
                  uploaded: try table.column("uploaded_at"))
@@ -46,7 +53,8 @@ public struct Importer {
             do {
                 rows.append(
                     VideoRow(
-                        line: line, id: try Self.id(f[c.id], "video_id", line, path), creator: try Self.id(f[c.creator], "creator_id", line, path),
+                        line: line, id: try Self.id(f[c.id], "video_id", .video, create: true, ids, line, path),
+                        creator: try Self.id(f[c.creator], "creator_id", .user, create: true, ids, line, path),
                         duration: try Self.positive(f[c.duration], "duration_ms", line, path),
                         tags: f[c.tags].split(whereSeparator: { $0 == "|" || $0 == " " || $0 == "," }).map(String.init),
                         sound: try Self.sound(f[c.sound], line, path), caption: f[c.caption],
@@ -69,6 +77,16 @@ public struct Importer {
             }
             meter.tick()
         }
+        return try keep(ids, &report)
+    }
+
+    /// Where the mapping of string ids lives: beside the journal, private to its owner.
+    var idFile: String { (engine.configuration.dataDirectory as NSString).appendingPathComponent("import-ids.tsv") }
+
+    private func keep(_ ids: ExternalIDs, _ report: inout Report) throws -> Report {
+        report.mappedIDs = ids.added.count
+        report.idFile = idFile
+        try ids.save()
         return report
     }
 
@@ -85,6 +103,7 @@ public struct Importer {
     /// `floor(ratio)` loops. Users are registered when missing; videos must have been imported.
     public func importInteractions(_ path: String) async throws -> Report {
         let table = try CSVTable(path: path)
+        let ids = try ExternalIDs(path: idFile)
         let cu = try table.column("user_id"), cv = try table.column("video_id"), ct = try table.column("timestamp")
         let cr = table.optionalColumn("watch_ratio"), cl = table.optionalColumn("liked"), cs = table.optionalColumn("shared"), cf = table.optionalColumn("followed")
         var report = Report()
@@ -95,7 +114,8 @@ public struct Importer {
                 let ratio = try cr.map { f[$0].isEmpty ? 1 : try Self.ratio(f[$0], line, path) } ?? 1
                 rows.append(
                     InteractionRow(
-                        line: line, user: try Self.id(f[cu], "user_id", line, path), video: try Self.id(f[cv], "video_id", line, path),
+                        line: line, user: try Self.id(f[cu], "user_id", .user, create: true, ids, line, path),
+                        video: try Self.id(f[cv], "video_id", .video, create: false, ids, line, path),
                         time: try Self.time(f[ct], "timestamp", line, path), watchRatio: ratio,
                         liked: try cl.map { try Self.flag(f[$0], "liked", line, path) } ?? false,
                         shared: try cs.map { try Self.flag(f[$0], "shared", line, path) } ?? false,
@@ -139,7 +159,7 @@ public struct Importer {
                 }
             }
         }
-        return report
+        return try keep(ids, &report)
     }
 
     private func apply(_ r: InteractionRow, session: UInt64) async throws(ReelError) {
@@ -180,12 +200,23 @@ public struct Importer {
 
     // MARK: Field parsing
 
-    static func id(_ s: String, _ column: String, _ line: Int, _ file: String) throws -> UInt64 {
-        guard let v = UInt64(s.trimmingCharacters(in: .whitespaces)), v > 0 else {
-            throw CSVError(file: file, line: line, reason: "\(column) \"\(s)\" is not a positive integer")
+    /// An id as the file names it (any string without control characters, at most 256 bytes), as the engine's.
+    /// Videos named by interactions must have been imported (`create` false).
+    static func id(
+        _ s: String, _ column: String, _ kind: ExternalIDs.Kind, create: Bool, _ ids: ExternalIDs, _ line: Int, _ file: String
+    ) throws -> UInt64 {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty else { throw CSVError(file: file, line: line, reason: "\(column) is empty") }
+        guard t.utf8.count <= 256, !t.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw CSVError(file: file, line: line, reason: "\(column) \"\(t.prefix(40))\" is longer than 256 bytes or holds a control character")
         }
-        guard v < ReelEngine.importedIDLimit else { throw CSVError(file: file, line: line, reason: "\(column) \(v) is 2^40 or more (imported ids must be below)") }
-        return v
+        if t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), UInt64(t) == 0 {
+            throw CSVError(file: file, line: line, reason: "\(column) 0 is not an id (integer ids start at 1)")
+        }
+        guard let id = ids.id(t, kind: kind, create: create) else {
+            throw CSVError(file: file, line: line, reason: "\(column) \"\(t)\" names no imported \(kind.rawValue) (import the videos first)")
+        }
+        return id
     }
 
     /// A sound id; empty or 0 means the video's own audio.

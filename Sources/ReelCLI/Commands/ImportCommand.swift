@@ -17,7 +17,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     struct Videos: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Columns video_id, creator_id, duration_ms, tags, sound_id, caption, uploaded_at (ISO-8601 or Unix seconds).")
+            abstract: "Columns video_id, creator_id, duration_ms, tags, sound_id, caption, uploaded_at (ISO-8601 or Unix seconds); ids may be any strings.")
         @OptionGroup var options: Options
         @Argument(help: "The CSV file.") var file: String
         func run() async throws { try await ImportCommand.run(options) { try await $0.importVideos(file) } }
@@ -47,6 +47,7 @@ struct ImportCommand: AsyncParsableCommand {
         try await running.value
         let report = try outcome.mapError { CLIError("\($0)") as any Error }.get()
         print("rows \(report.rows): imported \(report.imported), already there \(report.unchanged), skipped \(report.skipped)")
+        if report.mappedIDs > 0 { print("string ids mapped to engine ids: \(report.mappedIDs) new, kept in \(report.idFile)") }
         for line in report.firstSkipped { print("  skipped \(line)") }
     }
 }

@@ -198,6 +198,20 @@ public final class HNSWIndex: @unchecked Sendable {
         return true
     }
 
+    /// Gives a label a new vector: the old node is marked removed (searches still pass through it) and a new
+    /// node is linked in under the same label. For vectors that are learned and move; each update leaves one
+    /// removed node behind, so callers update only when a vector has moved enough to matter.
+    public func update(_ vector: [Float], label: UInt64) {
+        if let n = nodeOfLabel[label] {
+            if !removed[Int(n)] {
+                removed[Int(n)] = true
+                removedCount += 1
+            }
+            nodeOfLabel[label] = nil
+        }
+        insert(vector, label: label)
+    }
+
     /// Marks a label removed: searches pass through its node (the graph stays connected) but never return it.
     @discardableResult
     public func remove(_ label: UInt64) -> Bool {

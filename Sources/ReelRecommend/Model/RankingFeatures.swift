@@ -28,6 +28,8 @@ public enum RankingFeatures {
         /// The viewer's mean `TagEvidence.fit` over the video's hashtags, and the impressions behind it.
         public var tagFit: Float = TagEvidence.prior
         public var tagEvidence: Float = 0
+        /// The learned collaborative affinity `s(u, i, t)` (`CollaborativeModel`), 0 for a video it does not know.
+        public var learned: Float = 0
     }
 
     /// Hashtags of a video that count (features, evidence).
@@ -37,9 +39,21 @@ public enum RankingFeatures {
     public struct ViewerVectors: Sendable {
         public let longTerm: [Float]
         public let session: [Float]
-        public init(longTerm: [Float], session: [Float]) {
+        /// The viewer's learned context `r_u` (empty when the learned model does not know them), and the moment.
+        public let learned: CollaborativeModel.Context
+        public let at: Int64
+        public init(longTerm: [Float], session: [Float], learned: CollaborativeModel.Context = .init(), at now: Int64 = 0) {
             self.longTerm = Self.unit(longTerm)
             self.session = Self.unit(session)
+            self.learned = learned
+            self.at = now
+        }
+
+        /// Everything the model knows of the viewer and session at `now`.
+        public init(model: RecommenderModel, viewer: UInt64, session: UInt64, at now: Int64) {
+            self.init(
+                longTerm: model.longTerm(of: viewer, at: now), session: model.sessionVector(of: session, at: now),
+                learned: model.learned.context(of: viewer), at: now)
         }
         static func unit(_ v: [Float]) -> [Float] {
             guard Embedding.norm(v) > 0 else { return [] }
@@ -56,9 +70,7 @@ public enum RankingFeatures {
     {
         affinity(
             model: model, video: video, facts: facts,
-            viewer: ViewerVectors(
-                longTerm: model.longTerm(of: viewer, at: now), session: model.sessionVector(of: session, at: now)),
-            user: model.users[viewer])
+            viewer: ViewerVectors(model: model, viewer: viewer, session: session, at: now), user: model.users[viewer])
     }
 
     /// The same, with the viewer's vectors already decayed to now and normalised.
@@ -67,6 +79,7 @@ public enum RankingFeatures {
     ) -> Affinity {
         let (l, s) = model.cosines(of: video, facts: facts, viewer)
         var a = Affinity(longTerm: l, session: s, followed: user?.following.contains(facts.creator) ?? false)
+        a.learned = model.learned.affinity(context: viewer.learned, video: video, at: viewer.at) ?? 0
         if let known = user?.tags, !known.isEmpty, !facts.tags.isEmpty {
             var fit: Float = 0
             var evidence: Float = 0

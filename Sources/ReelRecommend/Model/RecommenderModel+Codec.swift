@@ -5,13 +5,14 @@ import ReelViews
 /// by bit pattern), so equal models give equal bytes and a digest compares two processes.
 extension RecommenderModel {
     static let magic: UInt32 = 0x4C44_4D52  // "RMDL"
-    static let formatVersion: UInt32 = 3
+    static let formatVersion: UInt32 = 4
 
     public func serialized() -> [UInt8] {
         var w = ByteWriter(capacity: 1 << 20)
         w.writeUInt32(Self.magic)
         w.writeUInt32(Self.formatVersion)
         index.serialize(into: &w)
+        learnedIndex.serialize(into: &w)
         w.writeUInt64(UInt64(videos.count))
         for k in videos.keys.sorted() {
             let f = videos[k]!
@@ -98,6 +99,9 @@ extension RecommenderModel {
             w.writeUInt64(v.baselineLogLoss.bitPattern)
             w.writeUInt64(v.labelSum.bitPattern)
         }
+        w.writeUInt64(servedItems)
+        w.writeUInt64(impressionsFolded)
+        learned.serialize(into: &w)
         return w.bytes
     }
 
@@ -110,8 +114,9 @@ extension RecommenderModel {
         }
         var offset = r.offset
         let index = try HNSWIndex.deserialize(bytes, offset: &offset)
+        let learnedIndex = try HNSWIndex.deserialize(bytes, offset: &offset)
         r.offset = offset
-        let m = RecommenderModel(index: index)
+        let m = RecommenderModel(index: index, learnedIndex: learnedIndex)
         for _ in 0..<(try r.count()) {
             let k = try r.u64()
             var f = VideoFacts()
@@ -207,6 +212,9 @@ extension RecommenderModel {
                 baselineLogLoss: Double(bitPattern: try r.u64()),
                 labelSum: Double(bitPattern: try r.u64()))
         }
+        m.servedItems = try r.u64()
+        m.impressionsFolded = try r.u64()
+        m.learned = try CollaborativeModel.deserialize(&r)
         guard r.offset == bytes.count else {
             throw ModelFileError("\(bytes.count - r.offset) unexpected bytes after the model")
         }

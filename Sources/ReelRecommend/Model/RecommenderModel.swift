@@ -47,15 +47,33 @@ public final class RecommenderModel {
     /// Replays per completed play, shrunk toward none until there are plays to tell.
     public var replaysPerCompletion: Double { Double(replays) / (Double(completedPlays) + 20) }
     public internal(set) var validation: [ProgressiveValidation]
+    /// Video and viewer embeddings learned from engagement (BPR with sampled negatives, content as the prior).
+    public internal(set) var learned = CollaborativeModel()
+    /// HNSW over the learned video vectors (unit length), for the viewer → videos and video → videos sources.
+    /// A video is re-indexed when its vector has turned by more than `learnedReindexCosine` since it was indexed.
+    public let learnedIndex: HNSWIndex
+    public static let learnedReindexCosine: Float = 0.9
+    /// Items the feed served, and impressions (watches and skips) folded: an impression of a served page can
+    /// be a skip, so the heads learn from such impressions which videos are chosen; an imported watch is a
+    /// choice made elsewhere, and they cannot.
+    public internal(set) var servedItems: UInt64 = 0
+    public internal(set) var impressionsFolded: UInt64 = 0
+    /// The share of impressions that did not come from served pages (1 with none folded yet): how much the
+    /// ranker must lean on the learned odds of being chosen (decision 0020).
+    public var unservedShare: Double {
+        impressionsFolded == 0 ? 1 : max(0, 1 - Double(servedItems) / Double(impressionsFolded))
+    }
 
     public init(indexParameters: HNSWIndex.Parameters = .init(m: 16, efConstruction: 64)) {
         index = HNSWIndex(dimension: Embedding.dimension, parameters: indexParameters)
+        learnedIndex = HNSWIndex(dimension: CollaborativeModel.dimension, parameters: indexParameters)
         heads = Self.tasks.map { _ in FTRL() }
         validation = Self.tasks.map { _ in ProgressiveValidation() }
     }
 
-    init(index: HNSWIndex) {
+    init(index: HNSWIndex, learnedIndex: HNSWIndex) {
         self.index = index
+        self.learnedIndex = learnedIndex
         heads = Self.tasks.map { _ in FTRL() }
         validation = Self.tasks.map { _ in ProgressiveValidation() }
     }
@@ -154,7 +172,10 @@ public final class RecommenderModel {
                 s.pending?.followed = true
                 sessions[e.session] = s
             }
-            bump(e.video(in: self), \.follows)
+            if let video = e.video(in: self) {
+                bump(video, \.follows)
+                learned.learn(viewer: e.user, video: video, weight: 1, at: e.occurredAt.milliseconds)
+            }
         case .unfollowed(let e):
             guard var u = users[e.user] else { return }
             u.following.remove(e.creator)
@@ -172,6 +193,7 @@ public final class RecommenderModel {
             applyShare(e)
         case .feedServed(let e):
             for item in e.items { bump(item.video, \.impressions) }
+            servedItems &+= UInt64(e.items.count)
         case .watched(let e):
             let fraction = e.durationMillis > 0 ? min(Double(e.watchMillis) / Double(e.durationMillis), 3) : 0
             let signal = Float(min(fraction, 1) + (e.completed ? 0.5 : 0) + 0.3 * Double(min(e.loops, 3)) - 0.4)
@@ -183,6 +205,8 @@ public final class RecommenderModel {
                 at: e.occurredAt.milliseconds)
             played(e.video, by: e.viewer, fraction: min(fraction, 1), completed: e.completed, loops: e.loops)
             engage(viewer: e.viewer, video: e.video, session: e.session, signal: signal, at: e.occurredAt.milliseconds)
+            // After learning from it: the pair saw the popularity from before this play.
+            learned.played(e.video, at: e.occurredAt.milliseconds)
         case .skipped(let e):
             let fraction = e.durationMillis > 0 ? min(Double(e.watchedMillis) / Double(e.durationMillis), 1) : 0
             impression(
@@ -235,6 +259,8 @@ public final class RecommenderModel {
         if f.sound != 0 { features.append((Embedding.key(.sound, f.sound), 0.8)) }
         features.append((Embedding.key(.creator, f.creator), 0.8))
         features += f.words.map { (Embedding.key(.word, $0), 0.3) }
+        learned.publish(video, features: features.map(\.key), at: time)
+        reindexLearned(video, force: true)
         f.words = []
         f.live = true
         f.publishedAt = time
@@ -251,6 +277,8 @@ public final class RecommenderModel {
         f.live = false
         videos[video] = f
         index.remove(video)
+        learned.takeDown(video)
+        learnedIndex.remove(video)
         for t in f.tags.prefix(RankingFeatures.tagsPerVideo) { tagLeaders[t]?.removeAll { $0 == video } }
     }
 
@@ -258,6 +286,7 @@ public final class RecommenderModel {
     /// the erased viewer's contribution only as part of an aggregate over many viewers.
     private func erase(_ user: UInt64) {
         users[user] = nil
+        learned.erase(viewer: user)
         let theirs = sessions.filter { $0.value.viewer == user }.map(\.key)
         for s in theirs { sessions[s] = nil }
     }
@@ -288,6 +317,7 @@ public final class RecommenderModel {
         viewer: UInt64, video: UInt64, session: UInt64, completed: Bool, fraction: Double, at now: Int64
     ) {
         finishPending(of: session)
+        impressionsFolded &+= 1
         guard var s = sessions[session], let f = videos[video] else { return }
         let affinity = RankingFeatures.affinity(
             model: self, viewer: viewer, session: session, video: video, facts: f, at: now)
@@ -385,6 +415,8 @@ public final class RecommenderModel {
     /// Moves the viewer's long-term and session vectors toward (or away from) the video, and the video's
     /// collaborative part toward the viewer.
     private func engage(viewer: UInt64, video: UInt64, session: UInt64, signal: Float, at now: Int64) {
+        learned.learn(viewer: viewer, video: video, weight: signal, at: now)
+        reindexLearned(video)
         guard let v = vector(of: video) else { return }
         var u = users[viewer] ?? UserFacts()
         if u.longTerm.isEmpty { u.longTerm = [Float](repeating: 0, count: Embedding.dimension) }
@@ -406,6 +438,21 @@ public final class RecommenderModel {
         Embedding.add(&s.vector, v, weight: signal)
         s.updatedAt = max(s.updatedAt, now)
         sessions[session] = s
+    }
+}
+
+extension RecommenderModel {
+    /// Puts a live video's learned vector in the learned index when it is not there or has turned enough.
+    func reindexLearned(_ video: UInt64, force: Bool = false) {
+        guard videos[video]?.live ?? false, var q = learned.vector(of: video), Embedding.norm(q) > 0 else { return }
+        Embedding.normalise(&q)
+        if !force, learnedIndex.contains(video) {
+            let cosine = learnedIndex.withVector(of: video) { indexed in
+                q.withUnsafeBufferPointer { VectorKernels.dot($0.baseAddress!, indexed, paddedDim: CollaborativeModel.dimension) }
+            } ?? 0
+            if cosine >= Self.learnedReindexCosine { return }
+        }
+        learnedIndex.update(q, label: video)
     }
 }
 
