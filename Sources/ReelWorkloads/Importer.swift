@@ -112,11 +112,13 @@ public struct Importer {
             report.rows += 1
             do {
                 let ratio = try cr.map { f[$0].isEmpty ? 1 : try Self.ratio(f[$0], line, path) } ?? 1
+                // The video first: a row that names no imported video maps no new user either.
+                let video = try Self.id(f[cv], "video_id", .video, create: false, ids, line, path)
+                let time = try Self.time(f[ct], "timestamp", line, path)
                 rows.append(
                     InteractionRow(
-                        line: line, user: try Self.id(f[cu], "user_id", .user, create: true, ids, line, path),
-                        video: try Self.id(f[cv], "video_id", .video, create: false, ids, line, path),
-                        time: try Self.time(f[ct], "timestamp", line, path), watchRatio: ratio,
+                        line: line, user: try Self.id(f[cu], "user_id", .user, create: true, ids, line, path), video: video,
+                        time: time, watchRatio: ratio,
                         liked: try cl.map { try Self.flag(f[$0], "liked", line, path) } ?? false,
                         shared: try cs.map { try Self.flag(f[$0], "shared", line, path) } ?? false,
                         followed: try cf.map { try Self.flag(f[$0], "followed", line, path) } ?? false))

@@ -1,7 +1,6 @@
 import Foundation
 import ReelDomain
 import ReelJournal
-import ReelRecommend
 import Testing
 
 @testable import ReelRecommend

@@ -241,7 +241,8 @@ extension VectorIndexTests {
         runner.start()
         let workload = DomainWorkload(users: 300, creators: 30, videos: 300)
         try await workload.write(to: journal, sessionEvents: 20_000, batch: 64)
-        #expect(runner.waitUntil(folded: journal.nextPosition))
+        // Equality, not speed, is under test (a debug build folds the learned model slowly): a generous wait.
+        #expect(runner.waitUntil(folded: journal.nextPosition, timeout: .seconds(120)))
         try runner.stop()
         try runner.checkpoint()
         let live = runner.read { $0.digest() }

@@ -55,10 +55,10 @@ import Testing
         // Seven days after day 0 has passed: video 1's plays are out of the window.
         #expect(recent.scores([1, 2, 3], user: 9, at: 8 * day + 1) == [0, 2, 2])
         // Counts n1 = 3, n2 = 2, n3 = 2; together 1&2: 2 (users 1, 2), 1&3: 2 (users 2, 3), 2&3: 1 (user 2).
-        // A user who engaged with video 2 only: score(1) = 2/√6, score(3) = 1/√4.
+        // A user who engaged with video 2 only (now n2 = 3): score(1) = 2/√(3·3), score(3) = 1/√(3·2).
         knn.learn(play(4, 2, 9 * day))
         let s = knn.scores([1, 3], user: 4, at: 9 * day)
-        #expect(abs(s[0] - 2 / 6.0.squareRoot()) < 1e-12 && abs(s[1] - 0.5) < 1e-12)
+        #expect(abs(s[0] - 2 / 3.0) < 1e-12 && abs(s[1] - 1 / 6.0.squareRoot()) < 1e-12)
         // A skip is not engagement.
         var skip = play(5, 1, 9 * day)
         skip.skipped = true

@@ -101,6 +101,13 @@ extension RecommenderModel {
         }
         w.writeUInt64(servedItems)
         w.writeUInt64(impressionsFolded)
+        for table in [learnedEngagements, learnedIndexedAt] {
+            w.writeUInt64(UInt64(table.count))
+            for k in table.keys.sorted() {
+                w.writeUInt64(k)
+                w.writeUInt32(table[k]!)
+            }
+        }
         learned.serialize(into: &w)
         return w.bytes
     }
@@ -214,6 +221,11 @@ extension RecommenderModel {
         }
         m.servedItems = try r.u64()
         m.impressionsFolded = try r.u64()
+        for k in 0..<2 {
+            var table: [UInt64: UInt32] = [:]
+            for _ in 0..<(try r.count()) { table[try r.u64()] = try r.u32() }
+            if k == 0 { m.learnedEngagements = table } else { m.learnedIndexedAt = table }
+        }
         m.learned = try CollaborativeModel.deserialize(&r)
         guard r.offset == bytes.count else {
             throw ModelFileError("\(bytes.count - r.offset) unexpected bytes after the model")

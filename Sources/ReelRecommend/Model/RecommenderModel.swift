@@ -57,6 +57,9 @@ public final class RecommenderModel {
     /// be a skip, so the heads learn from such impressions which videos are chosen; an imported watch is a
     /// choice made elsewhere, and they cannot.
     public internal(set) var servedItems: UInt64 = 0
+    /// Per video: engagements the learned model has seen, and how many it had when last indexed.
+    var learnedEngagements: [UInt64: UInt32] = [:]
+    var learnedIndexedAt: [UInt64: UInt32] = [:]
     public internal(set) var impressionsFolded: UInt64 = 0
     /// The share of impressions that did not come from served pages (1 with none folded yet): how much the
     /// ranker must lean on the learned odds of being chosen (decision 0020).
@@ -442,9 +445,15 @@ public final class RecommenderModel {
 }
 
 extension RecommenderModel {
-    /// Puts a live video's learned vector in the learned index when it is not there or has turned enough.
+    /// Puts a live video's learned vector in the learned index when it is not there, or when it has turned
+    /// enough and its engagements have doubled since it was indexed (so a video is re-indexed about log2 of its
+    /// engagements times, each leaving one removed node).
     func reindexLearned(_ video: UInt64, force: Bool = false) {
-        guard videos[video]?.live ?? false, var q = learned.vector(of: video), Embedding.norm(q) > 0 else { return }
+        guard videos[video]?.live ?? false else { return }
+        let engaged = learnedEngagements[video, default: 0] &+ 1
+        learnedEngagements[video] = engaged
+        if !force, engaged < 2 * (learnedIndexedAt[video] ?? 0) { return }
+        guard var q = learned.vector(of: video), Embedding.norm(q) > 0 else { return }
         Embedding.normalise(&q)
         if !force, learnedIndex.contains(video) {
             let cosine = learnedIndex.withVector(of: video) { indexed in
@@ -453,6 +462,7 @@ extension RecommenderModel {
             if cosine >= Self.learnedReindexCosine { return }
         }
         learnedIndex.update(q, label: video)
+        learnedIndexedAt[video] = engaged
     }
 }
 
