@@ -179,6 +179,9 @@ func videoEvents(_ engine: ReelEngine, _ video: UInt64) throws -> [ReelEvent] { 
         }
         try await withMedia(mediaConfiguration(dir)) { engine, media in
             #expect(await media.waitUntilSettled(video))
+            // Settled means the publication is in the journal; the catalogue view may fold it a moment later
+            // (seen failing under load).
+            await engine.waitForViews()
             #expect(engine.video(video)?.status == .published)
             #expect(engine.video(video)?.sound == 0, "a silent video has no sound")
         }
