@@ -167,8 +167,8 @@ public struct OfflineEvaluation {
         if let m = (rankers.first as? ModelRanker)?.model {
             report.learnedWeights = m.learned.weights.map(Double.init)
         }
-        report.seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        let elapsed = (ContinuousClock.now - started).components
+        report.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         return report
     }
 

@@ -37,7 +37,7 @@ public struct CollaborativeModel: Sendable {
         public var negatives = 4
         public var recentItems = 8
         public var initialScale: Float = 0.05
-        public var popularityLearningRate: Float = 0.005
+        public var weightLearningRate: Float = 0.005
         public init() {}
     }
     /// The counters behind `pop_i(t)`, per video: plays decayed over a day and a week, plays in all, positive
@@ -251,7 +251,7 @@ public struct CollaborativeModel: Sendable {
                 for k in 0..<d { featureVectors[fb + k] += lr * (share * r[k] - reg * 0.1 * featureVectors[fb + k]) }
             }
         }
-        for k in 0..<Self.weightedFeatures { weights[k] += settings.popularityLearningRate * g * (fi[k] - fj[k]) }
+        for k in 0..<Self.weightedFeatures { weights[k] += settings.weightLearningRate * g * (fi[k] - fj[k]) }
         // The context moved with the viewer's vector (the recent part changes little within one event).
         for k in 0..<d { r[k] += lr * (g * diff[k] - reg * r[k]) }
     }
