@@ -1,4 +1,5 @@
 import Foundation
+import ReelJournal
 import Synchronization
 
 /// The exclusive lock one running engine holds on its data directory (`<data-dir>/LOCK`, `flock`), with the
@@ -28,12 +29,13 @@ public final class DataDirectoryLock: Sendable {
     /// Takes the lock or fails with `.locked`, naming the process that holds it.
     public static func acquire(directory: String) throws(ReelError) -> DataDirectoryLock {
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(FilePrivacy.directoryMode)])
         } catch {
             throw ReelError(.failure, "io", "cannot create the data directory \(directory): \(error.localizedDescription)")
         }
         let path = "\(directory)/LOCK"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ReelError(.failure, "io", "cannot open \(path): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = holder(of: directory).map { "process \($0)" } ?? "another process"

@@ -6,3 +6,4 @@
 @_exported import struct ReelJournal.SystemClock
 @_exported import struct ReelViews.VideoCounters
 @_exported import struct ReelJournal.CompactionReport
+@_exported import enum ReelJournal.FilePrivacy

@@ -75,6 +75,10 @@ public final class ReelEngine: Service, Sendable {
         let layout = Layout(configuration.dataDirectory)
         let views: ViewStore
         lock = try DataDirectoryLock.acquire(directory: layout.directory)
+        // Checked at every start, not only at creation: a directory restored or copied by hand may be open.
+        for tightened in [FilePrivacy.restrict(layout.directory), FilePrivacy.prepareSecretFile(layout.keys)].compactMap({ $0 }) {
+            logger.warning("made private (it was readable by other local users): \(tightened)")
+        }
         do {
             keys = try KeyStore(path: layout.keys)
             journal = try Journal.open(configuration.journalConfiguration(directory: layout.journal, cipher: keys, clock: clock))
@@ -95,7 +99,19 @@ public final class ReelEngine: Service, Sendable {
         modelPolicy.decryptPersonal = false
         let model = RecommenderStore(path: layout.recommender)
         modelRunner = ProjectionRunner(journal: journal, projection: model, policy: modelPolicy)
-        readyAt = journal.nextPosition
+        let journalEnd = journal.nextPosition
+        readyAt = journalEnd
+        // A checkpoint past the journal's end means acknowledged events are gone from the journal (a truncated
+        // or deleted segment): starting would silently drop them and then trap on the arithmetic below.
+        let checkpoints = [("views (views.sqlite)", views.nextPosition), ("recommender model (recommender.model)", model.nextPosition)]
+        if let (what, reached) = checkpoints.filter({ $0.1 > journalEnd }).max(by: { $0.1 < $1.1 }) {
+            throw ReelError(
+                .failure, "journalBehindCheckpoint",
+                "the journal in \(layout.journal) ends at position \(journalEnd) but the \(what) had already folded up to \(reached): "
+                    + "\(reached - journalEnd) acknowledged events are missing from the journal (a damaged, cut or deleted segment). "
+                    + "Restore the data directory from a backup (`reel backup restore`); only to accept the loss, delete views.sqlite, "
+                    + "snapshots.sqlite and recommender.model, which are rebuilt from what the journal still holds.")
+        }
         var policy = EntityPolicy()
         policy.snapshotEvery = configuration.snapshots.everyEvents
         policy.snapshotLookupMinimumEvents = configuration.snapshots.minimumEvents

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Reel
 import Synchronization
 import _CryptoExtras
 
@@ -27,7 +28,9 @@ public final class AccountStore: Sendable {
         public var expiresAt: Int64
     }
 
+    /// Opens or creates the store; the file (signing keys, password hashes) is kept 0600.
     public init(path: String, tokenLifetimeSeconds: Int64 = 7 * 24 * 3600) throws {
+        FilePrivacy.prepareSecretFile(path)
         db = try DatabaseQueue(path: path)
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
         try db.write { db in

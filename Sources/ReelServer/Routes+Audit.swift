@@ -52,8 +52,8 @@ extension ReelAPI {
     func moment(_ request: Request) throws -> (Moment, Timestamp?) {
         guard let text = request.uri.queryParameters["at"].map(String.init), !text.isEmpty else { return (.now, nil) }
         if let t = Timestamp(parsing: text) { return (.time(t), t) }
-        if let seconds = Double(text) { return (.time(Timestamp(seconds: seconds)), Timestamp(seconds: seconds)) }
-        throw APIError.badRequest("invalidTime", "at must be an ISO-8601 time or Unix seconds, not \(text)")
+        throw APIError.badRequest(
+            "invalidTime", "at must be an ISO-8601 time or Unix seconds between years 1 and 9999, not \(text.prefix(64))")
     }
 
     func served(_ f: FeedServed) -> ServedFeedOut {

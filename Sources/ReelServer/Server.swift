@@ -34,6 +34,7 @@ public struct ReelServer: Sendable {
         if !c.server.adminToken.isEmpty { return c.server.adminToken }
         let path = "\(c.dataDirectory)/admin.token"
         if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+            FilePrivacy.restrict(path)
             return existing
         }
         let token = "admin-" + (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()

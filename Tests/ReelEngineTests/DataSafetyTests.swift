@@ -102,6 +102,41 @@ import Testing
         }
     }
 
+    /// A journal shorter than what the checkpoints folded has lost acknowledged writes: the engine refuses to
+    /// start and says what is missing (issue 24: it trapped on every start, or started fresh in silence).
+    @Test(arguments: ["cut", "deleted"])
+    func aJournalBehindItsCheckpointsIsAnErrorNotAFreshStart(_ damage: String) async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let config = testConfiguration(dir)
+        try await withRunningEngine(config) { engine in
+            let (_, videos) = try await publishVideos(engine, count: 3)
+            let viewer = try await engine.registerUser(handle: "lost", region: "US", email: "l@example.org", displayName: "L")
+            let session = try await engine.startSession(viewer: viewer, context: SessionContext(region: "US"))
+            for v in videos { try await engine.engage(session: session, .like(video: v)) }
+            try await settle(engine)
+        }
+        let journal = "\(dir)/journal"
+        let segments = try FileManager.default.contentsOfDirectory(atPath: journal).filter { $0.hasSuffix(".seg") }.sorted()
+        let last = try #require(segments.last, "no segment in \(journal)")
+        switch damage {
+        case "cut":
+            let handle = try #require(FileHandle(forUpdatingAtPath: "\(journal)/\(last)"))
+            let size = try handle.seekToEnd()
+            try handle.truncate(atOffset: size / 2)
+            try handle.close()
+        default:
+            for name in try FileManager.default.contentsOfDirectory(atPath: journal) { try FileManager.default.removeItem(atPath: "\(journal)/\(name)") }
+        }
+        do {
+            _ = try ReelEngine(configuration: config)
+            Issue.record("the engine started on a journal that lost acknowledged events")
+        } catch {
+            #expect(error.code == "journalBehindCheckpoint", "\(error)")
+            #expect(error.message.contains("missing from the journal") && error.message.contains("backup"), "\(error.message)")
+        }
+    }
+
     /// On a full disk, commands fail with `diskFull` and nothing acknowledged is lost; when space returns
     /// the same engine takes commands again.
     @Test(.enabled(if: TmpfsVolume.canMount, "needs root to mount a small tmpfs"))

@@ -126,6 +126,14 @@ import Testing
         #expect(Timestamp(parsing: "2026-01-01T00:00:00Z") == Timestamp(seconds: 1_767_225_600))
         #expect(Timestamp(parsing: "2026-01-01T01:00:00.5+01:00") == Timestamp(seconds: 1_767_225_600.5))
         #expect(Timestamp(parsing: "yesterday") == nil)
+        // Numbers that are no time are refused, never trapped on (issue 24: `?at=1e300` killed the server).
+        for text in ["1e300", "nan", "inf", "-inf", "99999999999999", "-1e19", "9.3e12", "10000-01-01", "0001-01-01"] {
+            #expect(Timestamp(parsing: text) == nil, "\(text)")
+        }
+        #expect(Timestamp(checkedSeconds: .nan) == nil && Timestamp(checkedSeconds: -.infinity) == nil)
+        #expect(Timestamp(parsing: "9999-12-31T23:59:59Z") == Timestamp(seconds: 253_402_300_799))
+        #expect(Timestamp(parsing: "1900-01-01") == Timestamp.earliest && Timestamp(parsing: "1899-12-31") == nil)
+        #expect(Timestamp(parsing: "253402300799") != nil && Timestamp(parsing: "253402300800") == nil)
         #expect(Timestamp(seconds: 1_767_225_600.25).description == "2026-01-01T00:00:00.250000Z")
     }
 }

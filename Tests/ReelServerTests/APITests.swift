@@ -163,6 +163,31 @@ import Testing
         }
     }
 
+    /// Secrets are the owner's alone (issue 24: `accounts.sqlite` and `keys.sqlite` were 0644): a data directory
+    /// left open, and secret files created open by someone else, are made private at start.
+    @Test func theDataDirectoryAndItsSecretsArePrivate() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        chmod(dir, 0o755)
+        for name in ["keys.sqlite", "accounts.sqlite"] {
+            #expect(FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: nil, attributes: [.posixPermissions: 0o644]))
+        }
+        var config = serverConfiguration(dir)
+        config.server.adminToken = ""
+        do {
+            let server = try ReelServer(configuration: config)
+            _ = server
+            #expect(FilePrivacy.mode(dir) == 0o700)
+            #expect(FilePrivacy.mode("\(dir)/journal") == 0o700)
+            for name in ["keys.sqlite", "accounts.sqlite", "admin.token", "LOCK"] {
+                #expect(FilePrivacy.mode("\(dir)/\(name)") == 0o600, "\(name) is \(String(FilePrivacy.mode("\(dir)/\(name)") ?? 0, radix: 8))")
+            }
+            // SQLite's side files take the main file's mode.
+            let side = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("accounts.sqlite-") || $0.hasPrefix("keys.sqlite-") }
+            for name in side { #expect(FilePrivacy.mode("\(dir)/\(name)")! & 0o077 == 0, "\(name)") }
+        }
+    }
+
     /// Every client mistake gets a 4xx with a JSON error naming it; never a 500.
     @Test func badRequestsGetTheRight4xx() async throws {
         let dir = temporaryDirectory()
@@ -170,7 +195,7 @@ import Testing
         let server = try ReelServer(configuration: serverConfiguration(dir))
         try await server.application().test(.live) { client in
             let anon = API(client: client)
-            let (_, user) = try await anon.signUp("someone")
+            let (someoneID, user) = try await anon.signUp("someone")
             func expect(_ reply: API.Reply, _ status: HTTPResponse.Status, _ code: String?, _ what: String) {
                 #expect(reply.status == status, "\(what): \(reply.status) \(reply.json)")
                 if let code { #expect(reply.errorCode == code, "\(what): \(reply.json)") }
@@ -227,6 +252,15 @@ import Testing
             expect(
                 try await anon.call(.get, "/api/v1/audit/why?user=1&video=2"), .forbidden, "adminOnly",
                 "audit without admin")
+            // Times from outside that are no time: each once crashed the server in `Timestamp` (issue 24).
+            var admin = anon
+            admin.token = "test-admin-token"
+            for at in ["1e300", "nan", "inf", "-inf", "99999999999999", "-1e19", "10000-01-01", ".5", "1e18"] {
+                for path in ["users/\(someoneID)/interest", "users/\(someoneID)/feeds", "entities/user/\(someoneID)"] {
+                    expect(try await admin.call(.get, "/api/v1/audit/\(path)?at=\(at)"), .badRequest, "invalidTime", "\(path)?at=\(at)")
+                }
+            }
+            #expect(try await anon.call(.get, "/health").status == .ok)
             let big = ByteBuffer(repeating: UInt8(ascii: " "), count: 2 << 20)
             expect(
                 try await anon.call(.post, "/api/v1/users", raw: big, headers: [.contentType: "application/json"]),

@@ -14,6 +14,7 @@ public final class KeyStore: PersonalDataCipher, Sendable {
 
     /// Opens or creates the key store at `path`. Blocking (SQLite).
     public init(path: String) throws(JournalError) {
+        FilePrivacy.prepareSecretFile(path)
         do {
             var config = Configuration()
             config.prepareDatabase { db in

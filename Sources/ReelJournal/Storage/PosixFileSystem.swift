@@ -12,7 +12,7 @@ public struct PosixFileSystem: JournalFileSystem {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
                 throw posixError("cannot create directory \(current)")
             }
         }
