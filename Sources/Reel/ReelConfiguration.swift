@@ -119,8 +119,10 @@ public struct ReelConfiguration: Sendable, Hashable {
         /// The ranker multiplies each video's worth by the learned odds that the viewer engages with it at all,
         /// raised to this / 100 (decision 0020).
         public var learnedWeightPercent = 100
-        /// ... where impressions came from served pages (the model blends the two by its share of each).
+        /// ... once the feed has served many more than `learnedWeightWarmupItems` items (the weight moves from the
+        /// first to this as exp(−served / warm-up)).
         public var learnedWeightServedPercent = 30
+        public var learnedWeightWarmupItems = 1_000
         /// When ranking takes longer than this, the page is served by the trending fallback, marked as such.
         public var timeBudgetMillis = 250
         public init() {}

@@ -96,6 +96,7 @@ extension ReelEngine {
         p.hashtagRepeatSeconds = Double(r.hashtagRepeatSeconds)
         p.learnedWeight = Double(r.learnedWeightPercent) / 100
         p.learnedWeightServed = Double(r.learnedWeightServedPercent) / 100
+        p.learnedWeightWarmupItems = Double(r.learnedWeightWarmupItems)
         return p
     }
 

@@ -56,15 +56,21 @@ public enum FeedPipeline {
         /// For a viewer without a hashtag record, main hashtags do not repeat within this many items: their first
         /// page spans hashtags, so it repeats less and tells which ones they stay for.
         public var coldHashtagWindow = 9
-        /// How strongly the learned affinity's odds weigh in stage 3 (0: the heads alone), for impressions the
-        /// feed did not serve (imported choices) and for those it did: the model blends the two by its share of
-        /// each. Measured: MovieTweetings (no served pages) NDCG@10 0.011 at 0, 0.134 at 1; the simulated world
-        /// (every impression served, seed 1) 3,430 s per session at 0, 3,506 at 0.3, 3,040 at 1.
+        /// How strongly the learned affinity's odds weigh in stage 3 (0: the heads alone): `learnedWeight` while
+        /// the feed has served nothing the heads could learn from (a model built from imported choices), moving
+        /// to `learnedWeightServed` as served items accumulate, with `learnedWeightWarmupItems` as the scale.
+        /// Measured: MovieTweetings (nothing served) NDCG@10 0.011 at 0, 0.134 at 1; the simulated world (seed
+        /// 1, decision 0007's world) 3,430 s per session at 0, 3,506 at 0.3, 3,040 at 1.
         public var learnedWeight = 1.0
         public var learnedWeightServed = 0.3
+        public var learnedWeightWarmupItems = 1_000.0
 
-        /// The weight for a model whose impressions are this share unserved.
-        public func learnedWeight(unservedShare u: Double) -> Double { u * learnedWeight + (1 - u) * learnedWeightServed }
+        /// λ = served + (unserved − served) · exp(−items served / warm-up): the heads learn which videos are
+        /// chosen from served pages with their skips, so their word counts for more the more pages they saw.
+        public func learnedWeight(servedItems: UInt64) -> Double {
+            let warm = learnedWeightWarmupItems > 0 ? exp(-Double(servedItems) / learnedWeightWarmupItems) : 0
+            return learnedWeightServed + (learnedWeight - learnedWeightServed) * warm
+        }
         public init() {}
     }
 
@@ -274,7 +280,7 @@ public enum FeedPipeline {
         let replays = model.replaysPerCompletion
         // The page's best learned affinity: scores keep their scale in seconds (the top candidate's factor is 1).
         let reference = candidates.reduce(-Float.infinity) { max($0, $1.affinity.learned) }
-        let learnedWeight = settings.learnedWeight(unservedShare: model.unservedShare)
+        let learnedWeight = settings.learnedWeight(servedItems: model.servedItems)
         func rank(_ c: inout Candidate) {
             let features = RankingFeatures.hashed(
                 viewer: r.viewer, video: c.video, facts: c.facts, affinity: c.affinity, at: now)
@@ -346,7 +352,7 @@ public enum FeedPipeline {
         let vectors = RankingFeatures.ViewerVectors(model: model, viewer: viewer, session: session, at: now)
         let user = model.users[viewer]
         let replays = model.replaysPerCompletion
-        let learnedWeight = settings.learnedWeight(unservedShare: model.unservedShare)
+        let learnedWeight = settings.learnedWeight(servedItems: model.servedItems)
         return videos.map { video in
             guard let f = model.videos[video], f.live else { return nil }
             let a = RankingFeatures.affinity(model: model, video: video, facts: f, viewer: vectors, user: user)
@@ -361,8 +367,8 @@ public enum FeedPipeline {
     }
 
     /// What stage 3 orders by: the heads' worth (what a play is worth, given the video is shown) times the
-    /// learned odds that this viewer engages with it at all, `exp(weight × (s − reference))`, where `weight` blends
-    /// `learnedWeight` and `learnedWeightServed` by the share of impressions that came from served pages. The heads learn
+    /// learned odds that this viewer engages with it at all, `exp(weight × (s − reference))`, where `weight` moves
+    /// from `learnedWeight` to `learnedWeightServed` as the feed serves items (`Settings.learnedWeight`). The heads learn
     /// from impressions: from served pages, with their skips, they learn which videos are chosen; from a log of
     /// choices alone (imported ratings) they cannot, and the learned affinity, trained against sampled
     /// negatives, can. (Figures at `Settings.learnedWeight`; decision 0020.)

@@ -37,9 +37,11 @@ extension FeedPolicy {
 }
 
 /// What the simulator tracks that simple policies may read: releases, what each viewer was shown, follows
-/// and global view counts.
+/// and global view counts (the history's included).
 public final class SimulationState {
     public let world: World
+    /// The week before the run (decision 0021).
+    public let history: History
     public private(set) var released: [Bool]
     public private(set) var releasedList: [Int]
     public var shown: [Set<Int>]
@@ -48,11 +50,12 @@ public final class SimulationState {
 
     init(world: World) {
         self.world = world
+        history = History(world: world, seed: world.seed)
         released = world.release.map { $0 == nil }
         releasedList = world.release.indices.filter { world.release[$0] == nil }
         shown = Array(repeating: [], count: world.viewers.count)
         following = Array(repeating: [], count: world.viewers.count)
-        views = Array(repeating: 0, count: world.catalogue.videos.count)
+        views = history.views
     }
 
     func release(_ video: Int) {
@@ -86,7 +89,7 @@ final class RandomPolicy: FeedPolicy {
     }
 }
 
-/// The most viewed so far (ties to the lower index), unseen.
+/// The most viewed so far, the week before the run included (ties to the lower index), unseen.
 final class PopularPolicy: FeedPolicy {
     let name = "popular"
     private var state: SimulationState!

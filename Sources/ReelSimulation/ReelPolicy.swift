@@ -4,10 +4,10 @@ import Reel
 import Synchronization
 
 /// The simulated world's clock for the engine: simulated milliseconds after 2026-01-01, never going back
-/// (sessions overlap in simulated time but run one after another).
+/// (sessions overlap in simulated time but run one after another). It starts a week early, with the history.
 final class SimulatedClock: JournalClock, Sendable {
     static let base = Timestamp(seconds: 1_767_225_600)
-    private let millis = Mutex<Int64>(0)
+    private let millis = Mutex<Int64>(-History.weekMillis)
     func advance(to time: Int64) { millis.withLock { $0 = max($0, time) } }
     func now() -> Timestamp { Timestamp(microseconds: Self.base.microseconds + millis.withLock { $0 } * 1000) }
 }
@@ -73,6 +73,31 @@ final class ReelPolicy: FeedPolicy {
         }
         videoIDs = Array(repeating: 0, count: world.catalogue.videos.count)
         for v in world.catalogue.videos.indices where world.release[v] == nil { try await publish(v) }
+        try await replay(state.history)
+    }
+
+    /// The week before the run as the engine would have logged it: the background audience's sessions, each
+    /// play reported as in the run (not served by this engine, as after an import).
+    private func replay(_ history: History) async throws {
+        var audience: [UInt64] = []
+        for i in history.audience.indices {
+            audience.append(
+                try await engine.registerUser(
+                    handle: "audience\(i)", region: "US", email: "a\(i)@sim.invalid", displayName: "Audience \(i)"))
+        }
+        for s in history.sessions {
+            var time = s.start
+            clock.advance(to: time)
+            let session = try await engine.startSession(viewer: audience[s.audience], context: SessionContext(region: "US"))
+            for (video, outcome) in s.plays {
+                clock.advance(to: time)
+                try await report(outcome, video: video, session: session)
+                time += Int64(outcome.fraction * Double(world.catalogue.videos[video].durationMillis))
+            }
+            clock.advance(to: time)
+            try await engine.endSession(session)
+        }
+        await engine.waitForViews()
     }
 
     private func publish(_ v: Int) async throws {
@@ -112,10 +137,21 @@ final class ReelPolicy: FeedPolicy {
     func observed(video: Int, outcome: ResponseModel.Outcome, plan: World.SessionPlan, at time: Int64) async throws {
         clock.advance(to: time)
         let session = sessionIDs[key(plan)]!
-        let id = videoIDs[video]
         let duration = world.catalogue.videos[video].durationMillis
         let watched = min(outcome.watchMillis(duration: duration), duration * UInt64(1 + outcome.loops))
         diagnostics?.observed(video: video, outcome: outcome, watchedSeconds: Double(watched) / 1000, plan: plan)
+        try await report(outcome, video: video, session: session)
+        if outcome.followed {
+            try await engine.follow(
+                user: viewerIDs[plan.viewer], creator: creatorIDs[world.creatorOf[video]], session: session)
+        }
+    }
+
+    /// Reports one impression's watch or skip, like and share.
+    private func report(_ outcome: ResponseModel.Outcome, video: Int, session: UInt64) async throws {
+        let id = videoIDs[video]
+        let duration = world.catalogue.videos[video].durationMillis
+        let watched = min(outcome.watchMillis(duration: duration), duration * UInt64(1 + outcome.loops))
         if outcome.skipped {
             try await engine.engage(session: session, .skip(video: id, watchedMillis: min(watched, duration)))
         } else {
@@ -125,10 +161,6 @@ final class ReelPolicy: FeedPolicy {
         }
         if outcome.liked { try await engine.engage(session: session, .like(video: id)) }
         if outcome.shared { try await engine.engage(session: session, .share(video: id, channel: "sim")) }
-        if outcome.followed {
-            try await engine.follow(
-                user: viewerIDs[plan.viewer], creator: creatorIDs[world.creatorOf[video]], session: session)
-        }
     }
 
     func sessionEnded(_ plan: World.SessionPlan, at time: Int64) async throws {

@@ -83,6 +83,9 @@ public struct Simulation {
         var runs: [String: [PolicyMetrics]] = [:]
         for s in 0..<seeds {
             let world = World(catalogue: catalogue, viewers: viewers, seed: UInt64(s + 1))
+            let history = History(world: world, seed: world.seed)
+            let initial = world.release.indices.filter { world.release[$0] == nil }
+            progress("seed \(s + 1) history: \(history.views.reduce(0, +)) plays by \(history.audience.count) viewers, Gini \(String(format: "%.3f", History.gini(initial.map { history.views[$0] })))")
             for name in policies {
                 let started = Date()
                 let metrics = try await Simulator(world: world).run(makePolicy(name, seed: UInt64(s + 1)))

@@ -10,9 +10,11 @@ public struct PolicyMetrics: Sendable, Hashable {
     public var adaptationRequests = 0.0
     public var freshTopDecileReach = 0.0
     public var coverage = 0.0
+    /// The Gini coefficient of the run's impressions over the catalogue: how concentrated attention was.
+    public var impressionGini = 0.0
 
-    public static let names = ["watchSecondsPerSession", "meanWatchFraction", "sessionLength", "adaptationRequests", "freshTopDecileReach", "coverage"]
-    public var values: [Double] { [watchSecondsPerSession, meanWatchFraction, sessionLength, adaptationRequests, freshTopDecileReach, coverage] }
+    public static let names = ["watchSecondsPerSession", "meanWatchFraction", "sessionLength", "adaptationRequests", "freshTopDecileReach", "coverage", "impressionGini"]
+    public var values: [Double] { [watchSecondsPerSession, meanWatchFraction, sessionLength, adaptationRequests, freshTopDecileReach, coverage, impressionGini] }
 }
 
 /// Runs one policy through one world: sessions in order of their start, each page asked of the policy, each
@@ -36,7 +38,7 @@ public struct Simulator {
         var pending = world.release.indices.filter { world.release[$0] != nil }.sorted { (world.release[$0]!, $0) < (world.release[$1]!, $1) }[...]
         // Fresh reach: impressions within a day of release.
         var earlyImpressions = [Int](repeating: 0, count: videos.count)
-        var everShown = [Bool](repeating: false, count: videos.count)
+        var runViews = [Int](repeating: 0, count: videos.count)
         var watchMillis = 0.0, fractionSum = 0.0, impressionsTotal = 0
         var adaptation: [Int] = []
         var diagnostics = SimulationDiagnostics(viewers: world.viewers.count)
@@ -81,7 +83,7 @@ public struct Simulator {
                 let outcome = ResponseModel.respond(expected: f, following: state.following[plan.viewer].contains(creator), using: &g)
                 state.shown[plan.viewer].insert(video)
                 state.views[video] += 1
-                everShown[video] = true
+                runViews[video] += 1
                 if let r = world.release[video], time - r < World.dayMillis { earlyImpressions[video] += 1 }
                 let watched = outcome.fraction * Double(videos[video].durationMillis)
                 watchMillis += watched
@@ -124,7 +126,8 @@ public struct Simulator {
         m.sessionLength = Double(impressionsTotal) / sessions
         m.adaptationRequests = adaptation.isEmpty ? 0 : Double(adaptation.reduce(0, +)) / Double(adaptation.count)
         m.freshTopDecileReach = topFresh.isEmpty ? 0 : Double(topFresh.filter { earlyImpressions[$0] >= 50 }.count) / Double(topFresh.count)
-        m.coverage = Double(everShown.filter { $0 }.count) / Double(videos.count)
+        m.coverage = Double(runViews.filter { $0 > 0 }.count) / Double(videos.count)
+        m.impressionGini = History.gini(runViews)
         return m
     }
 }

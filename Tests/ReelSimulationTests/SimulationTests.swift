@@ -76,6 +76,38 @@ import Testing
         #expect(a.viewers.allSatisfy { abs($0.taste.reduce(0, +) - 1) < 1e-9 && $0.favourites.count == 3 })
     }
 
+    /// The week before the run (decision 0021): heavy-tailed, partly earned, the same for the same seed, and
+    /// only over the initial catalogue, ending before the first session.
+    @Test func theHistoryIsHeavyTailedAndPartlyEarned() throws {
+        let c = try #require(Self.catalogue)
+        let world = World(catalogue: c, viewers: 2000, seed: 1)
+        let h = History(world: world, seed: 1), again = History(world: world, seed: 1)
+        #expect(h.views == again.views && h.sessions.map(\.start) == again.sessions.map(\.start))
+        #expect(h.audience.count == 1000 && h.views.reduce(0, +) == 1000 * History.playsPerViewer)
+        #expect(world.release.indices.allSatisfy { world.release[$0] == nil || h.views[$0] == 0 })
+        #expect(h.sessions.allSatisfy { s in s.start < 0 && s.plays.map { $0.outcome.fraction }.allSatisfy { $0 >= 0 } })
+        // Published view counts: Gini about 0.93 (TikTok sample); log-normal over most of the range (Niconico).
+        let initial = world.release.indices.filter { world.release[$0] == nil }
+        let gini = History.gini(initial.map { h.views[$0] })
+        #expect((0.8...0.97).contains(gini), "Gini \(gini)")
+        // Partly earned: the most viewed tenth is of clearly higher hidden quality than the rest.
+        let byViews = initial.sorted { (h.views[$0], $0) > (h.views[$1], $1) }
+        let top = byViews.prefix(initial.count / 10), rest = byViews.dropFirst(initial.count / 10)
+        func meanQuality<S: Sequence>(_ s: S) -> Double where S.Element == Int { let a = Array(s); return a.map { world.quality[$0] }.reduce(0, +) / Double(a.count) }
+        #expect(meanQuality(top) > meanQuality(rest) + 0.1)
+        #expect(History.gini([1, 1, 1, 1]) == 0 && abs(History.gini([0, 0, 0, 4]) - 0.75) < 1e-12)
+    }
+
+    /// What real logs show and the first world did not (decision 0021): the popular list is clearly above random.
+    @Test func popularityPaysInTheWorld() async throws {
+        let c = try #require(Self.catalogue)
+        let world = World(catalogue: c, viewers: 300, seed: 2)
+        let random = try await Simulator(world: world).run(RandomPolicy(seed: 2))
+        let popular = try await Simulator(world: world).run(PopularPolicy())
+        #expect(popular.watchSecondsPerSession > 1.3 * random.watchSecondsPerSession)
+        #expect(popular.impressionGini > 0.9 && random.impressionGini < 0.5)
+    }
+
     /// A sanity check of the world, not of any recommender: knowing the hidden taste must pay, a lot.
     @Test func theOracleBeatsRandomByAWideMargin() async throws {
         let c = try #require(Self.catalogue)

@@ -53,19 +53,15 @@ public final class RecommenderModel {
     /// A video is re-indexed when its vector has turned by more than `learnedReindexCosine` since it was indexed.
     public let learnedIndex: HNSWIndex
     public static let learnedReindexCosine: Float = 0.9
-    /// Items the feed served, and impressions (watches and skips) folded: an impression of a served page can
-    /// be a skip, so the heads learn from such impressions which videos are chosen; an imported watch is a
-    /// choice made elsewhere, and they cannot.
+    /// Items the feed served: an impression of a served page can be a skip, so the heads learn from such
+    /// impressions which videos are chosen; an imported watch is a choice made elsewhere, and they cannot. The
+    /// more items served, the less the ranker leans on the learned odds of being chosen (decision 0020).
     public internal(set) var servedItems: UInt64 = 0
     /// Per video: engagements the learned model has seen, and how many it had when last indexed.
     var learnedEngagements: [UInt64: UInt32] = [:]
     var learnedIndexedAt: [UInt64: UInt32] = [:]
+    /// Impressions (watches and skips) folded.
     public internal(set) var impressionsFolded: UInt64 = 0
-    /// The share of impressions that did not come from served pages (1 with none folded yet): how much the
-    /// ranker must lean on the learned odds of being chosen (decision 0020).
-    public var unservedShare: Double {
-        impressionsFolded == 0 ? 1 : max(0, 1 - Double(servedItems) / Double(impressionsFolded))
-    }
 
     public init(indexParameters: HNSWIndex.Parameters = .init(m: 16, efConstruction: 64)) {
         index = HNSWIndex(dimension: Embedding.dimension, parameters: indexParameters)
