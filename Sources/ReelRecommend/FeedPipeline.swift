@@ -247,9 +247,10 @@ public enum FeedPipeline {
             longTerm: longTerm, session: session, learned: learnedContext, at: now)
         var exploring: [Int] = []
         var ranked: [Int] = []
+        let learned = model.learned
         for i in candidates.indices {
             let a = RankingFeatures.affinity(
-                model: model, video: candidates[i].video, facts: candidates[i].facts, viewer: vectors, user: user)
+                model: model, learned: learned, video: candidates[i].video, facts: candidates[i].facts, viewer: vectors, user: user)
             candidates[i].affinity = a
             // A crude expected watch time: affinity × the video's mean watched fraction × its length.
             let tag = 5 * Double(a.tagFit - TagEvidence.prior)
@@ -353,9 +354,10 @@ public enum FeedPipeline {
         let user = model.users[viewer]
         let replays = model.replaysPerCompletion
         let learnedWeight = settings.learnedWeight(servedItems: model.servedItems)
+        let learned = model.learned
         return videos.map { video in
             guard let f = model.videos[video], f.live else { return nil }
-            let a = RankingFeatures.affinity(model: model, video: video, facts: f, viewer: vectors, user: user)
+            let a = RankingFeatures.affinity(model: model, learned: learned, video: video, facts: f, viewer: vectors, user: user)
             let features = RankingFeatures.hashed(viewer: viewer, video: video, facts: f, affinity: a, at: now)
             let margin = RankingFeatures.margin(a)
             return chosen(

@@ -14,7 +14,8 @@ struct FeedBench: AsyncParsableCommand {
         abstract: "The recommender pipeline over a large catalogue: candidates per source, per-stage counts, latency and throughput.",
         discussion: """
             Writes the shared domain workload (--videos published videos, --users viewers, --session-events of
-            viewing history) to a scratch journal, folds the views and the recommender model from it, then serves
+            viewing history) to a scratch journal, folds the recommender model (measuring the process's resident
+            growth while it does: the model's memory) and then the views from it, then serves
             --requests For You pages of 10 items from --clients concurrent tasks. Then, as on a running platform,
             --fresh-videos new uploads are published and --live-sessions sessions are under way (the workload's
             next sessions, not yet ended); requests come from those live sessions. It times choosing a page
@@ -48,11 +49,14 @@ struct FeedBench: AsyncParsableCommand {
         var modelPolicy = ProjectionRunner<RecommenderStore>.Policy()
         modelPolicy.decryptPersonal = false
         let model = ProjectionRunner(journal: journal, projection: RecommenderStore(path: nil), policy: modelPolicy)
-        let t1 = monotonicSeconds()
-        async let foldedViews: Double = Self.fold(views, t1)
-        async let foldedModel: Double = Self.fold(model, t1)
-        let (viewSeconds, modelSeconds) = try await (foldedViews, foldedModel)
-        log(String(format: "folded: views %.1f s, model %.1f s (index %d vectors)", viewSeconds, modelSeconds, model.read { $0.model.index.liveCount }))
+        // The model first and alone, so the process's growth while folding it is the model's memory.
+        let residentBefore = residentBytes()
+        let modelSeconds = try await Self.fold(model, monotonicSeconds())
+        let modelBytes = residentBytes() - residentBefore
+        let viewSeconds = try await Self.fold(views, monotonicSeconds())
+        let (modelVideos, modelViewers) = model.read { ($0.model.videos.count, $0.model.users.count) }
+        log(String(format: "folded: model %.1f s (index %d vectors, %d videos, %d viewers, %.0f MB resident growth), views %.1f s",
+                   modelSeconds, model.read { $0.model.index.liveCount }, modelVideos, modelViewers, Double(modelBytes) / 1e6, viewSeconds))
 
         // The live sessions and their viewers, in a fixed order; requests arrive just after the last event.
         let sessions: [(session: UInt64, viewer: UInt64, region: String)] = live.compactMap {
@@ -103,6 +107,7 @@ struct FeedBench: AsyncParsableCommand {
             ("sourcesUsed", String(format: "%.2f", all.reduce(0.0) { $0 + Double($1.candidatesPerSource.values.filter { $0 > 0 }.count) } / n)),
             ("scoredCandidates", String(format: "{\"candidates\": %.1f, \"coarse\": %.1f, \"ranked\": %.1f}", mean(\.candidates), mean(\.coarseScored), mean(\.ranked))),
             ("viewsFoldSeconds", String(format: "%.1f", viewSeconds)), ("modelFoldSeconds", String(format: "%.1f", modelSeconds)),
+            ("modelResidentGrowthBytes", "\(modelBytes)"), ("modelVideos", "\(modelVideos)"), ("modelViewers", "\(modelViewers)"),
         ]
         if json {
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")

@@ -165,12 +165,17 @@ struct AuditCommand: ParsableCommand {
             if model {
                 var policy = ProjectionRunner<RecommenderStore>.Policy()
                 policy.decryptPersonal = false
+                let residentBefore = residentBytes()
                 let runner = ProjectionRunner(journal: j, projection: RecommenderStore(path: nil), policy: policy)
                 try runner.catchUp(to: p.map { $0 + 1 } ?? 0)
-                let (position, digest) = runner.read { ($0.nextPosition, $0.digest()) }
+                let seconds = Date().timeIntervalSince(started)
+                let (position, digest, videos, viewers) = runner.read { ($0.nextPosition, $0.digest(), $0.model.videos.count, $0.model.users.count) }
+                // What the model holds, as the process's growth while folding it (journal reads included).
                 print(
                     JSONValue.object([
-                        ("position", .uint(position)), ("digest", .string(digest)), ("seconds", .double(Date().timeIntervalSince(started))),
+                        ("position", .uint(position)), ("digest", .string(digest)), ("seconds", .double(seconds)),
+                        ("videos", .int(Int64(videos))), ("viewers", .int(Int64(viewers))),
+                        ("residentGrowthBytes", .int(Int64(residentBytes() - residentBefore))),
                     ]).rendered)
                 return
             }

@@ -273,14 +273,35 @@ public struct CollaborativeModel: Sendable {
         return c
     }
 
+    /// Scores without building `q_i` or the feature vector (a page scores over a thousand candidates): r · q_i
+    /// as r · own + the features' share of r · each feature vector.
     public func affinity(context: Context, video: UInt64, at time: Int64) -> Float? {
         guard let item = itemSlot[video].map(Int.init) else { return nil }
         var s = itemBias[item]
-        let f = features(item, recent: context.recent, at: time)
-        for k in 0..<Self.weightedFeatures { s += weights[k] * f[k] }
-        if !context.vector.isEmpty {
-            let q = itemVector(item)
-            for k in 0..<Self.dimension { s += context.vector[k] * q[k] }
+        let base = item * Self.counters, then = popularityTime[item]
+        for k in 0..<Self.counters {
+            s += weights[k] * Float(log1p(Double(popularity[base + k] * Self.decay(from: then, to: time, halfLife: Self.counterHalfLives[k]))))
+        }
+        s += weights[Self.counters] * Float(log1p(Double(max(0, time - publishedAt[item])) / 3_600_000))
+        s += weights[Self.popularityFeatures] * coEngagement(item, recent: context.recent)
+        guard context.vector.count == Self.dimension else { return s }
+        let d = Self.dimension
+        context.vector.withUnsafeBufferPointer { r in
+            itemVectors.withUnsafeBufferPointer { items in
+                var own: Float = 0
+                for k in 0..<d { own += r[k] * items[item * d + k] }
+                s += own
+            }
+            let features = itemFeatures[item]
+            guard !features.isEmpty else { return }
+            featureVectors.withUnsafeBufferPointer { fv in
+                var shared: Float = 0
+                for f in features {
+                    let fb = Int(f) * d
+                    for k in 0..<d { shared += r[k] * fv[fb + k] }
+                }
+                s += shared / Float(features.count)
+            }
         }
         return s
     }

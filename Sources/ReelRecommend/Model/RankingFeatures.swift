@@ -69,17 +69,19 @@ public enum RankingFeatures {
         -> Affinity
     {
         affinity(
-            model: model, video: video, facts: facts,
+            model: model, learned: model.learned, video: video, facts: facts,
             viewer: ViewerVectors(model: model, viewer: viewer, session: session, at: now), user: model.users[viewer])
     }
 
-    /// The same, with the viewer's vectors already decayed to now and normalised.
+    /// The same, with the viewer's vectors already decayed to now and normalised. `learned` is the model's
+    /// learned part, taken once by a caller that scores many videos: reading `model.learned` copies the struct
+    /// (about twenty arrays retained and released), which was a tenth of a page.
     public static func affinity(
-        model: RecommenderModel, video: UInt64, facts: VideoFacts, viewer: ViewerVectors, user: UserFacts?
+        model: RecommenderModel, learned: CollaborativeModel, video: UInt64, facts: VideoFacts, viewer: ViewerVectors, user: UserFacts?
     ) -> Affinity {
         let (l, s) = model.cosines(of: video, facts: facts, viewer)
         var a = Affinity(longTerm: l, session: s, followed: user?.following.contains(facts.creator) ?? false)
-        a.learned = model.learned.affinity(context: viewer.learned, video: video, at: viewer.at) ?? 0
+        a.learned = learned.affinity(context: viewer.learned, video: video, at: viewer.at) ?? 0
         if let known = user?.tags, !known.isEmpty, !facts.tags.isEmpty {
             var fit: Float = 0
             var evidence: Float = 0
