@@ -155,7 +155,8 @@ public enum SessionEntity: EventSourcedEntity {
             let v = try published(video, context)
             let (plays, o1) = loops.addingReportingOverflow(1)
             let (limit, o2) = v.durationMillis.multipliedReportingOverflow(by: plays)
-            guard !o1 && !o2 && watchMillis <= limit else {
+            guard !o1 && !o2 else { throw CommandRejected("watchTimeOutOfRange", "\(loops) loops of video \(video) is out of range") }
+            guard watchMillis <= limit else {
                 throw CommandRejected("watchTimeOutOfRange", "\(watchMillis) ms watched is more than \(plays) plays of video \(video) (\(v.durationMillis) ms each)")
             }
             return [.watched(VideoWatched(viewer: viewer, video: video, session: session, watchMillis: watchMillis,
