@@ -17,10 +17,12 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## Build, then run every test (unit, property, crash, golden, end-to-end HTTP), then the web client in headless Chromium.
+## Build, then run every test (unit, property, crash, golden, end-to-end HTTP), then the web client in headless Chromium,
+## then the HTTP API fuzzed from Docs/openapi.yaml (Schemathesis).
 test: build
 	$(SWIFT) test
 	bash Tests/Browser/run.sh
+	bash Tests/Contract/run.sh
 
 release: deps
 	$(SWIFT) build -c release --product reel
