@@ -47,12 +47,13 @@ trap cleanup EXIT
 ADMIN="admin-contract-$RANDOM$RANDOM"
 REEL_SERVER_ADMIN_TOKEN="$ADMIN" "$REEL" serve --data-dir "$WORK/data" --port "$PORT" --host 127.0.0.1 >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
+healthy() { "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/health", timeout=2)' "$BASE" 2>/dev/null; }
 for _ in $(seq 1 300); do
-  curl -fsS "$BASE/health" >/dev/null 2>&1 && break
+  healthy && break
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "the server exited during start-up"; }
   sleep 0.1
 done
-curl -fsS "$BASE/health" >/dev/null || die "the server did not become healthy"
+healthy || die "the server did not become healthy"
 
 # A user to act as, with a published-looking session: the token goes on every request of the first run.
 TOKEN=$("$PY" - "$BASE" <<'EOF'
