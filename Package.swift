@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "ReelEngineTests",
             dependencies: [
-                "Reel", "ReelTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Reel", "ReelTesting", "ReelJournal", "ReelViews", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -14,7 +14,7 @@ extension ReelConfiguration {
     /// One configuration key: where it lives in the struct, its meaning, and the range it must be in.
     public struct Field: Sendable {
         /// `list`: comma-separated words, possibly none.
-        public enum Kind: String, Sendable { case int, string, list }
+        public enum Kind: String, Sendable { case int, string, list, bool }
         public let key: String
         public let kind: Kind
         public let help: String
@@ -34,6 +34,10 @@ extension ReelConfiguration {
         static func list(_ key: String, _ path: WritableKeyPath<ReelConfiguration, String> & Sendable, _ help: String) -> Field {
             Field(key: key, kind: .list, help: help, range: nil, read: { $0[keyPath: path] }, write: { $0[keyPath: path] = $1 })
         }
+        static func bool(_ key: String, _ path: WritableKeyPath<ReelConfiguration, Bool> & Sendable, _ help: String) -> Field {
+            Field(key: key, kind: .bool, help: help, range: nil, read: { $0[keyPath: path] ? "true" : "false" },
+                  write: { $0[keyPath: path] = $1 == "true" })
+        }
         static func string(_ key: String, _ path: WritableKeyPath<ReelConfiguration, String> & Sendable, _ help: String) -> Field {
             Field(key: key, kind: .string, help: help, range: nil, read: { $0[keyPath: path] }, write: { $0[keyPath: path] = $1 })
         }
@@ -51,6 +55,8 @@ extension ReelConfiguration {
         .int("journal.frameCacheBytes", \.journal.frameCacheBytes, 0...(1 << 40), "Decompressed frames kept for stream reads (0: none)."),
         .int("journal.feedRetentionDays", \.journal.feedRetentionDays, 0...36_500,
              "Compact served feeds older than this into summaries (0: never)."),
+        .bool("journal.allowMissingSecretStores", \.journal.allowMissingSecretStores,
+              "Start although keys.sqlite or accounts.sqlite is missing while the data needs it (their data is then lost)."),
         .int("snapshots.everyEvents", \.snapshots.everyEvents, 1...1_000_000, "Snapshot an entity after this many events."),
         .int("snapshots.minimumEvents", \.snapshots.minimumEvents, 1...1_000_000, "Streams shorter than this are activated without snapshots."),
         .int("actors.idleTimeoutSeconds", \.actors.idleTimeoutSeconds, 1...86_400 * 7, "Passivate entities idle this long."),
@@ -98,6 +104,18 @@ extension ReelConfiguration {
         self.init()
         for field in Self.fields {
             let key = ConfigKey(field.key)
+            if field.kind == .bool {
+                if let b = reader.bool(forKey: key) {
+                    field.write(&self, b ? "true" : "false")
+                } else if let text = reader.string(forKey: key) {
+                    switch text.lowercased() {
+                    case "true", "1", "yes": field.write(&self, "true")
+                    case "false", "0", "no": field.write(&self, "false")
+                    default: throw ConfigurationError(key: field.key, message: "\"\(text)\" is not true or false")
+                    }
+                }
+                continue
+            }
             let text = reader.string(forKey: key) ?? reader.int(forKey: key).map(String.init)
             guard let text else {
                 if reader.double(forKey: key) != nil || reader.bool(forKey: key) != nil {

@@ -36,6 +36,10 @@ public struct ReelConfiguration: Sendable, Hashable {
         /// score; features are dropped), in sealed segments only. 0 keeps every feed whole for ever. A trade of
         /// audit depth for bounded growth: see `Docs/Decisions/0006-journal-retention-by-compaction.md`.
         public var feedRetentionDays = 90
+        /// Start even though a secret store is missing while the data needs it: `keys.sqlite` (every person's
+        /// sealed data then reads as erased) or the server's `accounts.sqlite` (nobody can log in). Off: such a
+        /// start is refused with what to restore.
+        public var allowMissingSecretStores = false
         public init() {}
     }
 

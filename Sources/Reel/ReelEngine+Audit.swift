@@ -47,11 +47,39 @@ extension ReelEngine {
     /// What an entity was at a moment: its newest snapshot at or before it plus the events up to it.
     public func audit(_ kind: EntityKind, _ id: UInt64, at moment: Moment = .now) throws(ReelError) -> AuditedState {
         guard let p = position(of: moment) else { return AuditedState(position: 0, version: 0, state: .null) }
+        var audited: AuditedState
         do {
-            return try DomainEntities.dispatch(kind: kind.streamKind) { type in try audit(type, id, p) }
+            audited = try DomainEntities.dispatch(kind: kind.streamKind) { type in try audit(type, id, p) }
         } catch {
             throw ReelError.from(error)
         }
+        // A person erased now is erased at every moment: their account, creator profile and sessions (whose
+        // owner is in the state) answer only that they were erased.
+        let owner: UInt64? =
+            switch kind {
+            case .user, .creator: id
+            case .session: audited.state.field("viewer")?.uintValue
+            case .video: nil
+            }
+        if let owner, isErased(owner) { audited.state = Self.erasedMarker }
+        return audited
+    }
+
+    static let erasedMarker = JSONValue.object([("erased", .bool(true))])
+
+    /// Whether the person was erased (as of now, which is what time travel answers to: erasure is forever).
+    func isErased(_ person: UInt64) -> Bool { viewRunner.read { $0.state.users[person]?.erased ?? false } }
+
+    /// What an audit of a view may show at any moment: rows of a person erased now are erased, and erased
+    /// people leave others' id lists (`social.*`).
+    func redactErased(table: String, key: UInt64, _ value: JSONValue?) -> JSONValue? {
+        let personTables: Set<String> = [
+            "catalogue.user", "catalogue.creator", "counters.person", "counters.authoredComments", "interest.longTerm",
+            "interest.session", "seen", "social.followers", "social.following", "social.blocked",
+        ]
+        if personTables.contains(table), isErased(key) { return value == nil ? nil : Self.erasedMarker }
+        guard table.hasPrefix("social."), case .array(let ids)? = value else { return value }
+        return .array(ids.filter { id in id.uintValue.map { !isErased($0) } ?? true })
     }
 
     private func audit<E: EventSourcedEntity>(_: E.Type, _ id: UInt64, _ position: UInt64) throws -> AuditedState {
@@ -68,7 +96,8 @@ extension ReelEngine {
         }
         guard let p = position(of: moment) else { return nil }
         do {
-            return try ViewTimeTravel(journal: journal, storePath: Layout(configuration.dataDirectory).views).value(table: table, key: key, atPosition: p)
+            let value = try ViewTimeTravel(journal: journal, storePath: Layout(configuration.dataDirectory).views).value(table: table, key: key, atPosition: p)
+            return redactErased(table: table, key: key, value)
         } catch {
             throw ReelError.from(error)
         }

@@ -75,14 +75,48 @@ extension ReelEngine {
         try await run("changeProfile", users, .changeProfile(handle: handle, region: region, email: email, displayName: displayName, at: at ?? now), to: user, waitForViews: true)
     }
 
-    /// Erases a user: records the erasure, destroys their personal-data key (so every copy of their email and
-    /// name in the journal, backups included, becomes unreadable) and drops their snapshots.
+    /// Erases a person (`Docs/Security.md`, "Personal data and erasure"). In this order, so that a retry
+    /// after a crash at any step finishes the job:
+    /// 1. their key is deleted: everything sealed under it (handle, email, display name, comments, captions,
+    ///    creator name and bio) is unreadable in every copy of the journal, backups included, at every moment
+    ///    of time travel, and nothing new can be sealed for them;
+    /// 2. each of their videos not yet taken down is removed (it leaves every feed, search and the model);
+    /// 3. the erasure is recorded: views drop their rows, comments, follows and followers, clear their
+    ///    captions and delete the older history of those rows at the next checkpoint;
+    /// 4. their actors leave memory and their snapshots, and their videos' and creator profile's, are deleted;
+    ///    the import mapping forgets their external id.
     @discardableResult
     public func eraseUser(_ user: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
-        let receipt = try await run("eraseUser", users, .erase(at: at ?? now), to: user, waitForViews: true)
+        let moment = at ?? now
+        guard self.user(user) != nil || viewRunner.read({ $0.state.users[user]?.erased ?? false }) else {
+            throw .notFound("unknownUser", "no user \(user)")
+        }
         do {
-            try keys.erase(subject: user, at: at ?? now)
-            try snapshotStore.deleteAll(of: .user(user))
+            try keys.erase(subject: user, at: moment)
+        } catch {
+            throw ReelError.from(error)
+        }
+        let made = viewRunner.read { $0.state.videos(by: user) }
+        for video in made where self.video(video).map({ $0.status != .removed && $0.status != .rejected && $0.status != .failed }) ?? false {
+            do {
+                try await remove(video: video, reason: "the creator's account was erased", at: moment)
+            } catch where error.code == "invalidTransition" {
+                // Taken down or refused in the meantime.
+            }
+        }
+        let receipt: Receipt
+        do {
+            receipt = try await run("eraseUser", users, .erase(at: moment), to: user, waitForViews: true)
+        } catch where error.code == "erased" {
+            receipt = Receipt(version: 0, position: nil)
+        }
+        await users.passivate(ids: [user])
+        await creators.passivate(ids: [user])
+        await videos.passivate(ids: made)
+        snapshots.flush()
+        do {
+            for stream in [StreamID.user(user), .creator(user)] + made.map(StreamID.video) { try snapshotStore.deleteAll(of: stream) }
+            try ImportMapping.forget(user: user, in: configuration.dataDirectory)
         } catch {
             throw ReelError.from(error)
         }

@@ -75,6 +75,7 @@ public final class ReelEngine: Service, Sendable {
         let layout = Layout(configuration.dataDirectory)
         let views: ViewStore
         lock = try DataDirectoryLock.acquire(directory: layout.directory)
+        let keysExisted = FileManager.default.fileExists(atPath: layout.keys)  // before anything creates it
         // Checked at every start, not only at creation: a directory restored or copied by hand may be open.
         for tightened in [FilePrivacy.restrict(layout.directory), FilePrivacy.prepareSecretFile(layout.keys)].compactMap({ $0 }) {
             logger.warning("made private (it was readable by other local users): \(tightened)")
@@ -82,6 +83,18 @@ public final class ReelEngine: Service, Sendable {
         do {
             keys = try KeyStore(path: layout.keys)
             journal = try Journal.open(configuration.journalConfiguration(directory: layout.journal, cipher: keys, clock: clock))
+            if !keysExisted, !configuration.journal.allowMissingSecretStores, let sealed = try Self.firstSealedPosition(journal) {
+                // Starting would read every person as erased, for ever: refuse, and leave no new empty key
+                // store behind (the next start must refuse too).
+                journal.close()
+                try? FileManager.default.removeItem(atPath: layout.keys)
+                throw ReelError(
+                    .failure, "keyStoreMissing",
+                    "\(layout.keys) is missing, but the journal holds personal data sealed under its keys (the first at position \(sealed)): "
+                        + "starting without it would make every person's handle, comments and captions unreadable for ever. "
+                        + "Restore keys.sqlite from a backup (`reel backup restore`), or set journal.allowMissingSecretStores "
+                        + "(REEL_JOURNAL_ALLOW_MISSING_SECRET_STORES=true) to accept that loss.")
+            }
             if !journal.recovery.isClean { logger.notice("journal recovered: \(journal.recovery)") }
             snapshotStore = try SnapshotStore(path: layout.snapshots)
             snapshots = SnapshotWriter(store: snapshotStore)
@@ -127,6 +140,33 @@ public final class ReelEngine: Service, Sendable {
         let behind = readyAt - min(views.nextPosition, model.nextPosition)
         logger.info(
             "opened \(layout.directory): journal at position \(readyAt), views at \(views.nextPosition), model at \(model.nextPosition)\(behind > 0 ? " (\(behind) events to fold before ready)" : "")")
+    }
+
+    /// The position of the first sign-up that gave an email and a display name (a person who has an account,
+    /// unlike an imported user), or nil. A scan from the start: only a server starting without its accounts asks.
+    public func firstSignUpPosition() throws(ReelError) -> UInt64? {
+        do {
+            var cursor = journal.events(from: 0, to: journal.nextPosition, decryptPersonal: true)
+            while var e = try cursor.next() {
+                guard e.type == UserRegistered.type else { continue }
+                try EventCatalog.upcasters.upcast(&e)
+                // Imports register people with an empty email: they never had an account.
+                if case .userRegistered(_, let profile?)? = try ReelEvent.decode(e), !profile.email.isEmpty { return e.position }
+            }
+            return nil
+        } catch {
+            throw ReelError.from(error)
+        }
+    }
+
+    /// The position of the first event carrying sealed personal data, or nil (a scan from the start; only a
+    /// start without a key store asks).
+    static func firstSealedPosition(_ journal: Journal) throws(JournalError) -> UInt64? {
+        var cursor = journal.events(from: 0, to: journal.nextPosition)
+        while let e = try cursor.next() {
+            if e.personal != nil { return e.position }
+        }
+        return nil
     }
 
     // MARK: Lifecycle

@@ -49,7 +49,8 @@ protocol SubscriptionControl: Sendable {
 
 extension ReelEngine {
     /// Registers a subscriber. Before `run`, it starts with the engine; while running, at once. Personal data
-    /// (emails, display names) is delivered decrypted only when `personalData` is true.
+    /// (handles, emails, display names, comment text, captions, creator names: `SealedFields`) is delivered
+    /// decrypted only when `personalData` is true; otherwise those fields are empty.
     @discardableResult
     public func subscribe<S: EventSubscriber>(_ subscriber: S, personalData: Bool = false) -> Subscription {
         var policy = ProjectionRunner<SubscriberProjection<S>>.Policy()

@@ -7,7 +7,7 @@ public enum EventCatalog {
 
     /// Upcasters from older payload versions: each new version adds its step here, and a test with the old
     /// version's bytes keeps proving it.
-    public static let upcasters = UpcasterChain([ProcessingSucceeded.upcasterFromVersion1])
+    public static let upcasters = UpcasterChain([ProcessingSucceeded.upcasterFromVersion1] + SealedFields.upcasters)
 
     private static let byType: [String: any DomainEvent.Type] = Dictionary(
         uniqueKeysWithValues: types.map { ($0.type, $0) })
@@ -37,7 +37,10 @@ public enum EventCatalog {
         switch e.personal {
         case .none: break
         case .plain(let p):
-            if e.type == UserRegistered.type, let profile = try? PersonalProfile.decode(p.bytes) {
+            if e.version >= 2, let strings = try? SealedFields.decode(p.bytes) {
+                let names = SealedFields.names(of: e.type, count: strings.count)
+                fields.append(("personal", .object(zip(names, strings).map { ($0, .string($1)) })))
+            } else if e.type == UserRegistered.type, let profile = try? PersonalProfile.decode(p.bytes) {
                 fields.append(("personal", .object([("email", .string(profile.email)), ("displayName", .string(profile.displayName))])))
             } else {
                 fields.append(("personal", .object([("hex", .string(p.bytes.hexString))])))

@@ -96,3 +96,20 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// The value of an object's field (nil: not an object, or no such field).
+    public func field(_ name: String) -> JSONValue? {
+        guard case .object(let fields) = self else { return nil }
+        return fields.first { $0.0 == name }?.1
+    }
+
+    /// A non-negative integer's value.
+    public var uintValue: UInt64? {
+        switch self {
+        case .uint(let u): u
+        case .int(let i) where i >= 0: UInt64(i)
+        default: nil
+        }
+    }
+}

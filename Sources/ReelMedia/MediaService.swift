@@ -57,7 +57,7 @@ public final class MediaService: Service, Sendable {
     public func run() async throws {
         blobs.removeAbandonedStaging()
         uploads.sweepExpired()
-        let subscription = engine.subscribe(fold)
+        let subscription = engine.subscribe(fold, personalData: true)  // moderation reads the sealed caption
         // Fold the whole journal first: until then "pending" may still include finished jobs.
         while subscription.lag > 0, subscription.error == nil, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
         if let e = subscription.error { throw e }

@@ -106,7 +106,7 @@ public actor EntityActor<E: EventSourcedEntity> {
             d = Versioned(state: snap.state, version: snap.sequence)
         }
         guard durableVersion > d.version else { return d }
-        for recorded in try host.journal.readStream(stream, after: d.version, limit: Int(durableVersion - d.version)) {
+        for recorded in try host.journal.readStream(stream, after: d.version, limit: Int(durableVersion - d.version), decryptPersonal: true) {
             var r = recorded
             try host.upcast(&r)
             if let e = try E.Event.decode(r) { E.evolve(&d.state, with: e) }
@@ -176,7 +176,7 @@ public actor EntityActor<E: EventSourcedEntity> {
                 snapshotSequence = snap.sequence
                 lastDurable = (snap.position, snap.recordedAt)
             }
-            for recorded in try host.journal.readStream(stream, after: v) {
+            for recorded in try host.journal.readStream(stream, after: v, decryptPersonal: true) {
                 var r = recorded
                 try host.upcast(&r)
                 if let e = try E.Event.decode(r) { E.evolve(&s, with: e) }

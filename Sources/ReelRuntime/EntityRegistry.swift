@@ -174,6 +174,15 @@ public final class EntityRegistry<E: EventSourcedEntity>: Sendable {
         return await passivate(all)
     }
 
+    /// Passivates these entities if resident (an erasure does, so no actor keeps an erased person's data in
+    /// memory); their snapshots are handed to the writer as usual.
+    @discardableResult
+    public func passivate(ids: [UInt64]) async -> Int {
+        var found: [EntityActor<E>] = []
+        for id in ids { if let a = shard(id).actors.withLock({ $0[id] }) { found.append(a) } }
+        return await passivate(found)
+    }
+
     private func passivate(_ actors: [EntityActor<E>]) async -> Int {
         var n = 0
         for a in actors {

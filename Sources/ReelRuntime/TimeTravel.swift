@@ -62,7 +62,7 @@ public struct EntityTimeTravel<E: EventSourcedEntity>: Sendable {
 
     private func events(of id: UInt64, after sequence: UInt64, upTo position: UInt64) throws(JournalError) -> [(RecordedEvent, E.Event)] {
         var out: [(RecordedEvent, E.Event)] = []
-        for recorded in try journal.readStream(StreamID(kind: E.kind, id: id), after: sequence) {
+        for recorded in try journal.readStream(StreamID(kind: E.kind, id: id), after: sequence, decryptPersonal: true) {
             guard recorded.position <= position else { break }
             var r = recorded
             try upcast(&r)

@@ -44,9 +44,9 @@ public final class AccountStore: Sendable {
         }
     }
 
-    static func insertKey(_ db: Database) throws {
+    static func insertKey(_ db: Database, now: Int64 = Int64(Date().timeIntervalSince1970)) throws {
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        try db.execute(sql: "INSERT INTO signing_key(secret, created_at) VALUES (?, ?)", arguments: [secret, Int64(Date().timeIntervalSince1970)])
+        try db.execute(sql: "INSERT INTO signing_key(secret, created_at) VALUES (?, ?)", arguments: [secret, now])
     }
 
     // MARK: Passwords
@@ -135,9 +135,14 @@ public final class AccountStore: Sendable {
     /// than the token lifetime (and revocations of expired tokens) are dropped.
     public func rotateSigningKey(now: Int64 = Int64(Date().timeIntervalSince1970)) throws {
         try db.write { db in
-            try Self.insertKey(db)
-            let newest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM signing_key")!
-            try db.execute(sql: "DELETE FROM signing_key WHERE id < ? AND created_at < ?", arguments: [newest, now - tokenLifetimeSeconds])
+            try Self.insertKey(db, now: now)
+            // A key signs until its successor is made, so the last token it signed expires a lifetime after
+            // that: only then can it go (its own age says nothing: an old key may have signed a second ago).
+            try db.execute(
+                sql: """
+                    DELETE FROM signing_key WHERE (SELECT min(created_at) FROM signing_key AS successor
+                        WHERE successor.id > signing_key.id) <= ?
+                    """, arguments: [now - tokenLifetimeSeconds])
             try db.execute(sql: "DELETE FROM revoked_token WHERE expires_at < ?", arguments: [now])
         }
         verified.withLock { $0.removeAll() }  // keys may have gone; verify again

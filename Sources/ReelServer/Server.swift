@@ -23,9 +23,19 @@ public struct ReelServer: Sendable {
         engine = try ReelEngine(configuration: configuration, logger: logger)
         media = try MediaService(engine: engine, logger: Logger(label: "reel.media"))
         let dir = configuration.dataDirectory
+        let accountsPath = "\(dir)/accounts.sqlite"
+        if !FileManager.default.fileExists(atPath: accountsPath), !configuration.journal.allowMissingSecretStores,
+            let signUp = try engine.firstSignUpPosition()
+        {
+            throw ReelError(
+                .failure, "accountStoreMissing",
+                "\(accountsPath) is missing, but the journal records sign-ups (the first at position \(signUp)): starting without "
+                    + "it would leave every account unable to log in. Restore accounts.sqlite from a backup (`reel backup restore`), "
+                    + "or set journal.allowMissingSecretStores (REEL_JOURNAL_ALLOW_MISSING_SECRET_STORES=true) to accept that.")
+        }
         let accounts = try AccountStore(path: "\(dir)/accounts.sqlite", tokenLifetimeSeconds: Int64(configuration.server.tokenLifetimeHours) * 3600)
         let index = ServerIndex()
-        engine.subscribe(index)
+        engine.subscribe(index, personalData: true)  // comment text is sealed personal data
         api = ReelAPI(engine: engine, media: media, accounts: accounts, index: index, adminToken: try Self.adminToken(configuration))
     }
 

@@ -63,6 +63,13 @@ final class SearchIndex {
         case .userErased(let e):
             put(.user, e.user, nil)
             put(.creator, e.user, nil)
+            // Their videos' documents hold their caption and handle; their sounds' documents their handle.
+            for video in state.videos(by: e.user) {
+                put(.video, video, nil)
+                if let sound = state.videos[video]?.sound, sound != 0 {
+                    put(.sound, sound, Document(title: "sound \(sound)", body: "original sound"))
+                }
+            }
             needsPurge = true
         case .creatorProfileUpdated(let e):
             let handle = state.users[e.creator]?.handle ?? ""

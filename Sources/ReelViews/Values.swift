@@ -173,6 +173,60 @@ public struct IDList: PayloadValue, Hashable {
     public var json: JSONValue { .array(ids.map { .uint($0) }) }
 }
 
+/// The comments a person has standing (comment id ascending, with the video each is under), so that erasing
+/// them takes their comments out of the videos' counts.
+public struct AuthoredComments: PayloadValue, Hashable {
+    public private(set) var comments: [UInt64] = []
+    public private(set) var videos: [UInt64] = []
+
+    public init() {}
+
+    mutating func insert(comment: UInt64, video: UInt64) {
+        let (i, found) = comments.sortedIndex(of: comment)
+        guard !found else { return }
+        comments.insert(comment, at: i)
+        videos.insert(video, at: i)
+    }
+
+    /// Removes; returns false if the comment was not there.
+    @discardableResult
+    mutating func remove(comment: UInt64) -> Bool {
+        let (i, found) = comments.sortedIndex(of: comment)
+        guard found else { return false }
+        comments.remove(at: i)
+        videos.remove(at: i)
+        return true
+    }
+
+    public static func read(from r: inout ByteReader) throws(JournalError) -> AuthoredComments {
+        let n = try r.readVarint()
+        guard n <= UInt64(r.remaining) else { throw JournalError(.malformed, "a list of \(n) comments is longer than its bytes") }
+        var a = AuthoredComments()
+        var previous: UInt64 = 0
+        for i in 0..<n {
+            let d = try r.readVarint()
+            let (c, overflow) = previous.addingReportingOverflow(d)
+            guard !overflow, i == 0 || d > 0 else { throw JournalError(.malformed, "a comment list is not strictly ascending") }
+            a.comments.append(c)
+            a.videos.append(try r.readVarint())
+            previous = c
+        }
+        return a
+    }
+    public func write(to w: inout ByteWriter) {
+        w.writeVarint(UInt64(comments.count))
+        var previous: UInt64 = 0
+        for (c, v) in zip(comments, videos) {
+            w.writeVarint(c - previous)
+            w.writeVarint(v)
+            previous = c
+        }
+    }
+    public var json: JSONValue {
+        .array(zip(comments, videos).map { .object([("comment", .uint($0)), ("video", .uint($1))]) })
+    }
+}
+
 /// What a user has been served and has watched.
 public struct SeenVideos: MirroredFields, Hashable {
     public var watched = IDList()

@@ -17,6 +17,15 @@ extension ViewState {
                 $0 = CatalogueUser(handle: "", region: $0.region, erased: true)
             }
             creators.remove(e.user)
+            // Their captions are their personal data (sealed, unreadable in a rebuild): cleared here too.
+            for video in videos(by: e.user) {
+                videos.update(video, initial: CatalogueVideo()) { $0.caption = "" }
+                forgetHistory(of: video, in: videos)
+            }
+            let personTables: [any AnyKeyedTable] = [
+                users, creators, personCounters, authoredComments, longTermInterest, sessionInterest, seen, followers, following, blocked,
+            ]
+            for table in personTables { forgetHistory(of: e.user, in: table) }
         case .creatorProfileUpdated(let e):
             creators.set(e.creator, CatalogueCreator(name: e.name, bio: e.bio))
         case .sessionStarted(let e):
@@ -86,6 +95,20 @@ extension ViewState {
         }
     }
 
+    /// The videos a creator made, ascending (a scan: only erasures ask).
+    public func videos(by creator: UInt64) -> [UInt64] {
+        var out: [UInt64] = []
+        videos.forEachUnordered { key, v in if v.creator == creator { out.append(key) } }
+        return out.sorted()
+    }
+
+    /// The row's older history is deleted at the next checkpoint, after that checkpoint wrote its state now:
+    /// the row must be absent now or changed by the erasure being folded (so the checkpoint writes it).
+    private func forgetHistory(of key: UInt64, in table: any AnyKeyedTable) {
+        guard let index = tables.firstIndex(where: { $0 === table }) else { return }
+        erasedRows[index, default: []].insert(key)
+    }
+
     private func setStatus(_ video: UInt64, _ status: VideoStatus) {
         videos.update(video, initial: CatalogueVideo()) { $0.status = UInt32(status.rawValue) }
     }
@@ -115,8 +138,15 @@ extension ViewState {
             }
         case .shared(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.shares += 1 }
         case .saved(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.saves += 1 }
-        case .commented(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.comments += 1 }
+        case .commented(let e):
+            videoCounters.update(e.video, initial: VideoCounters()) { $0.comments += 1 }
+            authoredComments.update(e.viewer, initial: AuthoredComments()) { $0.insert(comment: e.comment, video: e.video) }
         case .commentDeleted(let e):
+            // Only a standing comment counts down (a second delete, or one of a comment never posted, does not).
+            var removed = false
+            authoredComments.update(e.viewer, initial: AuthoredComments()) { removed = $0.remove(comment: e.comment) }
+            if authoredComments[e.viewer]?.comments.isEmpty ?? false { authoredComments.remove(e.viewer) }
+            guard removed else { return }
             videoCounters.update(e.video, initial: VideoCounters()) {
                 $0.comments = $0.comments > 0 ? $0.comments - 1 : 0
             }
@@ -129,7 +159,16 @@ extension ViewState {
         case .unfollowed(let e): dropFollowCounts(user: e.user, creator: e.creator)
         case .blocked(let e): dropFollowCounts(user: e.user, creator: e.creator)
         case .userErased(let e):
+            // An erased person's comments, follows and followers stop counting; their own counters go.
+            if let authored = authoredComments[e.user] {
+                for video in authored.videos {
+                    videoCounters.update(video, initial: VideoCounters()) { $0.comments = $0.comments > 0 ? $0.comments - 1 : 0 }
+                }
+                authoredComments.remove(e.user)
+            }
             for creator in following[e.user]?.ids ?? [] { dropFollowCounts(user: e.user, creator: creator) }
+            for follower in followers[e.user]?.ids ?? [] { dropFollowCounts(user: follower, creator: e.user) }
+            personCounters.remove(e.user)
         default: return
         }
     }
@@ -246,7 +285,11 @@ extension ViewState {
             for creator in following[e.user]?.ids ?? [] {
                 followers.update(creator, initial: IDList()) { $0.remove(e.user) }
             }
+            for follower in followers[e.user]?.ids ?? [] {
+                following.update(follower, initial: IDList()) { $0.remove(e.user) }
+            }
             following.remove(e.user)
+            followers.remove(e.user)
             blocked.remove(e.user)
         default: return
         }

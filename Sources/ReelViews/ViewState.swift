@@ -14,6 +14,8 @@ public final class ViewState {
     // Counters.
     public let videoCounters = KeyedTable<VideoCounters>("counters.video")
     public let personCounters = KeyedTable<PersonCounters>("counters.person")
+    /// Each person's standing comments, so an erasure can take them out of the counts.
+    public let authoredComments = KeyedTable<AuthoredComments>("counters.authoredComments")
     // Interest.
     public let longTermInterest: KeyedTable<InterestProfile>
     public let sessionInterest: KeyedTable<InterestProfile>
@@ -29,6 +31,9 @@ public final class ViewState {
     public let blocked = KeyedTable<IDList>("social.blocked")
     /// Search (nil in per-key time travel, which never asks it).
     let search: SearchIndex?
+    /// Rows holding an erased person's data, by table index: once the checkpoint after the erasure has written
+    /// their new state, the store deletes their older history (`ViewStore.purgeErasedHistory`).
+    var erasedRows: [Int: Set<UInt64>] = [:]
     /// Called for catalogue changes, so the lock-free lookup that actors read stays current.
     var onCatalogueChange: ((ReelEvent) -> Void)?
     /// What interest and trending read of a video, with its hashtags already hashed: derived from `videos` on
@@ -87,7 +92,7 @@ public final class ViewState {
         [
             videos, users, creators, hashtagNames, sessions, videoCounters, personCounters, longTermInterest,
             sessionInterest,
-            seen, trendingVideos, trendingHashtags, trendingSounds, followers, following, blocked,
+            seen, trendingVideos, trendingHashtags, trendingSounds, followers, following, blocked, authoredComments,
         ]
     }
 
@@ -127,6 +132,7 @@ public final class ViewState {
             switch table {
             case "counters.video": [.counters, .seen]
             case "counters.person": [.counters, .social]
+            case "counters.authoredComments": [.counters]
             case "interest.longTerm": [.catalogue, .longTermInterest]
             case "interest.session": [.catalogue, .sessionInterest]
             case "seen": [.seen]

@@ -19,8 +19,9 @@ import ReelRuntime
 /// checkpoint's writes over the whole file, which made the on-disk rebuild six times slower than the fold.
 public final class ViewStore: Projection {
     /// Bump when the tables' encodings or the fold change: a store of another version is rebuilt from events.
-    /// (3: interest profiles store their features as differences, `InterestProfile.write`.)
-    public static let schemaVersion: Int64 = 3
+    /// (3: interest profiles store their features as differences, `InterestProfile.write`; 4: a person's comments
+    /// (`counters.authoredComments`) and erasure that takes comments, follows and captions out, issue 24.)
+    public static let schemaVersion: Int64 = 4
     /// A checkpoint is written complete when the rows appended since the last complete one would exceed this
     /// multiple of its size: the history stays within about (1 + factor) times the changes, and loading reads
     /// at most (1 + factor) times the state. A larger factor writes fewer complete checkpoints (a faster
@@ -199,6 +200,7 @@ public final class ViewStore: Projection {
             rowsSinceComplete += written.rows
         }
         state.search?.didCommit(purged: purged)
+        state.erasedRows = [:]
         // Old page images of erased data may still sit in the write-ahead log: fold it in and truncate it.
         if purged { try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
     }
@@ -231,6 +233,7 @@ public final class ViewStore: Projection {
                 defer { writing += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
                 try state.search?.flush(db)
                 purged = try state.search?.purgeIfNeeded(db) ?? false
+                if try purgeErasedHistory(db, before: position) { purged = true }
                 try db.execute(
                     sql: """
                         INSERT INTO checkpoint_log VALUES (?1, ?2, ?3, ?4) ON CONFLICT (position)
@@ -245,6 +248,48 @@ public final class ViewStore: Projection {
             throw error
         }
         return (rows, complete)
+    }
+
+    /// Deletes the older history of the rows an erasure named (`ViewState.erasedRows`): every entry of such a
+    /// key at a checkpoint before this one becomes a deletion, so neither time travel nor the file's bytes
+    /// hold the erased person's rows. This checkpoint has just written each such row's state now (or the row
+    /// is absent now), so loading the newest state reads the same rows as before. Returns whether any block
+    /// changed. A scan of the table's block keys per erasure: erasures are rare.
+    private func purgeErasedHistory(_ db: Database, before position: Int64) throws -> Bool {
+        guard keepsHistory else { return false }
+        var changed = false
+        let select = try db.cachedStatement(sql: "SELECT block FROM view_history WHERE position = ? AND tbl = ? AND first_key = ?")
+        let update = try db.cachedStatement(sql: "UPDATE view_history SET block = ? WHERE position = ? AND tbl = ? AND first_key = ?")
+        for (table, keys) in state.erasedRows.sorted(by: { $0.key < $1.key }) {
+            var firstKeys: [Int64: [UInt64]] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT position, first_key FROM view_history WHERE tbl = ? AND position < ?", arguments: [table, position])
+            while let row = try rows.next() { firstKeys[row[0], default: []].append(UInt64(bitPattern: row[1])) }
+            for (at, firsts) in firstKeys {
+                // Blocks of one checkpoint hold ascending keys: a key sits in the last block starting at or below it.
+                let sorted = firsts.sorted()
+                var targets: [UInt64: Set<UInt64>] = [:]
+                for key in keys {
+                    let i = sorted.sortedIndex(of: key)
+                    let block = i.found ? i.index : i.index - 1
+                    if block >= 0 { targets[sorted[block], default: []].insert(key) }
+                }
+                for (first, erased) in targets {
+                    let args: StatementArguments = [at, table, Int64(bitPattern: first)]
+                    guard let data = try Data.fetchOne(select, arguments: args) else { continue }
+                    let entries = try HistoryBlock.entries(Array(data), firstKey: first)
+                    guard entries.contains(where: { erased.contains($0.0) && $0.1 != nil }) else { continue }
+                    var builder = HistoryBlock.Builder()
+                    for (key, value) in entries { builder.appendRaw(key, erased.contains(key) ? nil : value) }
+                    let blocks = builder.finish()
+                    // Deletions are shorter than values: the block cannot have grown into two.
+                    precondition(blocks.count == 1 && blocks[0].firstKey == first, "a purged history block split")
+                    try update.execute(arguments: [Data(blocks[0].bytes)] + args)
+                    changed = true
+                }
+            }
+        }
+        return changed
     }
 
     /// Hands a value to another thread when the code guarantees only one thread uses it at a time.

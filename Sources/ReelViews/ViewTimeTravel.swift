@@ -28,7 +28,7 @@ public struct ViewTimeTravel {
         switch table {
         case "catalogue.video", "counters.video": .video
         case "catalogue.user", "catalogue.creator", "counters.person", "interest.longTerm", "interest.session", "seen",
-            "social.followers", "social.following", "social.blocked":
+            "social.followers", "social.following", "social.blocked", "counters.authoredComments":
             .person
         case "catalogue.session": .session
         case "trending.video": .regionalVideo
@@ -71,7 +71,7 @@ public struct ViewTimeTravel {
         }
         let space = Self.keySpace(of: table)
         let views = ViewState.Views.needed(for: table)
-        var cursor = journal.events(from: start, to: end, decryptPersonal: false)
+        var cursor = journal.events(from: start, to: end, decryptPersonal: true)
         while var recorded = try cursor.next() {
             // The bulk of the journal is engagement about other keys: skip it before decoding when its leading
             // ids say so.

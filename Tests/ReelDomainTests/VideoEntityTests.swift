@@ -74,9 +74,12 @@ import Testing
         reject("invalidTransition", .publish(at: at(4)), published)
         reject("invalidTransition", .reject(reason: "x", at: at(4)), published)
         reject("invalidTransition", .reject(reason: "x", at: at(4)), uploading)
-        reject("invalidTransition", .remove(reason: "x", at: at(4)), ready)
+        // Removal takes down a video in any stage before it was taken down (an erased creator's uploads too).
+        let removed = published + [.removed(VideoRemoved(video: video, reason: "x", occurredAt: at(5)))]
+        reject("invalidTransition", .remove(reason: "again", at: at(6)), removed)
         let failed = processing + [.processingFailed(ProcessingFailed(video: video, reason: "x", occurredAt: at(2)))]
         reject("invalidTransition", .publish(at: at(4)), failed)
+        reject("invalidTransition", .remove(reason: "x", at: at(4)), failed)
     }
 
     @Test func creatorMustExist() {

@@ -137,6 +137,37 @@ import Testing
         }
     }
 
+    /// A data directory whose journal holds sealed personal data and whose key store is gone refuses to start,
+    /// saying what to restore, every time (no empty key store is left behind to make the next start succeed);
+    /// the operator can accept the loss explicitly. A brand-new directory starts as ever.
+    @Test func aMissingKeyStoreIsRefusedNotASilentErasure() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        var config = testConfiguration(dir)
+        let person = try await withRunningEngine(config) { engine in
+            try await engine.registerUser(handle: "keptsecret", region: "US", email: "k@example.org", displayName: "Kept")
+        }
+        try FileManager.default.removeItem(atPath: "\(dir)/keys.sqlite")
+        for attempt in 1...2 {
+            do {
+                _ = try ReelEngine(configuration: config)
+                Issue.record("attempt \(attempt): the engine started without the key store its journal needs")
+            } catch {
+                #expect(error.code == "keyStoreMissing", "\(error)")
+                #expect(error.message.contains("keys.sqlite") && error.message.contains("backup"), "\(error.message)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/keys.sqlite"), "no empty key store left behind")
+        }
+        config.journal.allowMissingSecretStores = true
+        // With the loss accepted, the engine starts on a new key store and takes new people.
+        try await withRunningEngine(config) { engine in
+            #expect(engine.user(person) != nil)
+            let next = try await engine.registerUser(handle: "afterloss", region: "US", email: "a@example.org", displayName: "A")
+            #expect(engine.user(next)?.handle == "afterloss")
+        }
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/keys.sqlite"))
+    }
+
     /// On a full disk, commands fail with `diskFull` and nothing acknowledged is lost; when space returns
     /// the same engine takes commands again.
     @Test(.enabled(if: TmpfsVolume.canMount, "needs root to mount a small tmpfs"))

@@ -49,7 +49,7 @@ extension ChangeLogTests {
     @Test func onlyAStoreOnDiskKeepsHistory() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         try await DomainWorkload(users: 40, creators: 4, videos: 30).write(to: journal, sessionEvents: 2_000, batch: 64)
         let onDisk = try ViewStore(path: "\(dir)/views.sqlite")
         let inMemory = try ViewStore(path: nil)

@@ -11,7 +11,7 @@ import Testing
     @Test func compactingServedFeedsKeepsTheChainTheEventsAndTheViews() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        var config = JournalConfiguration(directory: "\(dir)/journal")
+        var config = try JournalConfiguration.sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite")
         config.segmentSize = 64 << 10
         let journal = try Journal.open(config)
         try await DomainWorkload(users: 100, creators: 10, videos: 80).write(to: journal, sessionEvents: 8_000, batch: 32)
@@ -78,7 +78,7 @@ import Testing
     @Test func anInterruptedCompactionLeavesAValidJournal() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        var config = JournalConfiguration(directory: "\(dir)/journal")
+        var config = try JournalConfiguration.sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite")
         config.segmentSize = 64 << 10
         let journal = try Journal.open(config)
         try await DomainWorkload(users: 50, creators: 5, videos: 40).write(to: journal, sessionEvents: 4_000, batch: 32)

@@ -13,7 +13,7 @@ import Testing
     @Test func theLaneCatalogueMatchesTheMainOne() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         try await DomainWorkload(users: 80, creators: 8, videos: 60).write(to: journal, sessionEvents: 6_000, batch: 64)
         let at = Timestamp(seconds: 1_767_225_600)
         let lifecycle: [(StreamID, ReelEvent)] = [
@@ -44,12 +44,12 @@ import Testing
     @Test func aFoldInLanesEqualsOneEventAtATime() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         try await DomainWorkload(users: 120, creators: 10, videos: 80).write(to: journal, sessionEvents: 12_000, batch: 64)
         let store = try ViewTimeTravel(journal: journal, storePath: nil).rebuild(toPosition: journal.nextPosition - 1)
         #expect(store.lane != nil)
         let sequential = ViewState(search: nil)
-        var cursor = journal.events()
+        var cursor = journal.events(decryptPersonal: true)
         var all: [RecordedEvent] = []
         while let recorded = try cursor.next() { all.append(recorded) }
         for e in try EventCatalog.decode(all[...]) { sequential.apply(e) }
@@ -85,7 +85,7 @@ import Testing
     @Test func trendingTopKEqualsAFullSort() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         try await DomainWorkload(users: 80, creators: 8, videos: 60).write(to: journal, sessionEvents: 6_000, batch: 64)
         let store = try ViewTimeTravel(journal: journal, storePath: nil).rebuild(toPosition: journal.nextPosition - 1)
         let table = store.state.trendingVideos

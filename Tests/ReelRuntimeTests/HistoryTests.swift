@@ -51,7 +51,7 @@ import Testing
     @Test func peekedSubjectsEqualDecodedOnes() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         try await DomainWorkload(users: 50, creators: 5, videos: 40).write(to: journal, sessionEvents: 3_000, batch: 64)
         var cursor = journal.events(from: 0, to: journal.nextPosition, decryptPersonal: false)
         var peeked = 0
@@ -71,7 +71,7 @@ import Testing
     @Test func retentionKeepsEveryAnswer() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         try await DomainWorkload(users: 150, creators: 15, videos: 120).write(to: journal, sessionEvents: 15_000, batch: 64)
         var policy = ProjectionRunner<ViewStore>.Policy()
         policy.checkpointEvents = 1_000

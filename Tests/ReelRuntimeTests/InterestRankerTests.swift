@@ -11,7 +11,7 @@ import Testing
     @Test func pagesAreDeterministicDiverseUnseenAndRespectTheDeadline() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         try await DomainWorkload(users: 100, creators: 30, videos: 600).write(to: journal, sessionEvents: 5_000, batch: 64)
         let store = try ViewStore(path: nil)
         let runner = ProjectionRunner(journal: journal, projection: store)

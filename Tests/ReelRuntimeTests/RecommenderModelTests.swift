@@ -193,7 +193,7 @@ extension VectorIndexTests {
     @Test func sharedReadersNeverSeeAHalfFoldedChunkAndDoNotStarveTheFold() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         defer { journal.close() }
         var policy = ProjectionRunner<RecommenderStore>.Policy()
         policy.decryptPersonal = false
@@ -232,7 +232,7 @@ extension VectorIndexTests {
         }
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         var policy = ProjectionRunner<RecommenderStore>.Policy()
         policy.checkpointEvents = 4_000
         policy.decryptPersonal = false

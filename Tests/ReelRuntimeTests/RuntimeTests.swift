@@ -9,7 +9,7 @@ import Testing
     @Test func concurrentCommandsToOneEntityKeepItsInvariant() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         let registry = EntityRegistry<Account>(journal: journal, snapshots: nil, context: ())
         try await registry.send(.deposit(300), to: 1)
         // 600 concurrent withdrawals of 1 from 300: if a command validated against stale state (reentrancy
@@ -39,7 +39,7 @@ import Testing
     @Test func activationUsesTheNewestSnapshotPlusTheTail() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
         let writer = SnapshotWriter(store: store)
         var policy = EntityPolicy()
@@ -82,7 +82,7 @@ import Testing
     @Test func shortStreamsAreActivatedFromTheirEventsWithoutASnapshot() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
         let writer = SnapshotWriter(store: store)
         var policy = EntityPolicy()
@@ -163,7 +163,7 @@ import Testing
         GatedFileSystem, Journal, SnapshotStore, SnapshotWriter, EntityRegistry<Account>
     ) {
         let fs = GatedFileSystem()
-        var config = JournalConfiguration(directory: "\(dir)/journal")
+        var config = try JournalConfiguration.sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite")
         config.fileSystem = fs
         let journal = try Journal.open(config)
         let store = try SnapshotStore(path: "\(dir)/snapshots.sqlite")
@@ -177,7 +177,7 @@ import Testing
     @Test func idleAndOverBudgetEntitiesArePassivated() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         var policy = EntityPolicy()
         policy.maxResidentEntities = 50
         let registry = EntityRegistry<Account>(journal: journal, snapshots: nil, context: (), policy: policy)
@@ -220,7 +220,7 @@ import Testing
             let lines = try await runReelUntilKilled(reel, ["journal", "crash-actors", "--data-dir", dir], acks: 199, grace: .milliseconds(20 * round))
             for (s, v) in lines { acked[s] = max(acked[s] ?? 0, v) }
             #expect(!acked.isEmpty, "round \(round) acknowledged nothing")
-            var ro = JournalConfiguration(directory: "\(dir)/journal")
+            var ro = try JournalConfiguration.sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite")
             ro.readOnly = true
             let j = try Journal.open(ro)
             for (s, v) in acked {

@@ -18,7 +18,7 @@ import Testing
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
         let keys = try KeyStore(path: "\(dir)/keys.sqlite")
-        var config = JournalConfiguration(directory: "\(dir)/journal")
+        var config = try JournalConfiguration.sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite")
         config.cipher = keys
         let journal = try Journal.open(config)
         var policy = ProjectionRunner<ViewStore>.Policy()
@@ -52,7 +52,7 @@ import Testing
     @Test func perKeyTimeTravelMatchesAReplayToThatPoint() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         let workload = DomainWorkload(users: 200, creators: 20, videos: 150)
         try await workload.write(to: journal, sessionEvents: 20_000, batch: 64)
         var policy = ProjectionRunner<ViewStore>.Policy()
@@ -84,7 +84,7 @@ import Testing
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
         let keys = try KeyStore(path: "\(dir)/keys.sqlite")
-        var config = JournalConfiguration(directory: "\(dir)/journal")
+        var config = try JournalConfiguration.sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite")
         config.cipher = keys
         let journal = try Journal.open(config)
         let snapshots = SnapshotWriter(store: try SnapshotStore(path: "\(dir)/snapshots.sqlite"))

@@ -296,6 +296,45 @@ import Testing
         }
     }
 
+    /// With `accounts.sqlite` gone while the journal records sign-ups, the server refuses to start (everyone
+    /// would be locked out) instead of creating an empty store; imported users alone need no accounts.
+    @Test func aMissingAccountStoreIsRefused() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        var config = serverConfiguration(dir)
+        do {
+            let server = try ReelServer(configuration: config)
+            let running = Task { try await server.engine.run() }
+            while !server.engine.isReady { try await Task.sleep(for: .milliseconds(5)) }
+            _ = try await server.engine.importUser(id: 41, region: "US")
+            await server.engine.shutdown()
+            try await running.value
+        }
+        // Imported users alone need no accounts.
+        try FileManager.default.removeItem(atPath: "\(dir)/accounts.sqlite")
+        do {
+            let server = try ReelServer(configuration: config)
+            let running = Task { try await server.engine.run() }
+            while !server.engine.isReady { try await Task.sleep(for: .milliseconds(5)) }
+            _ = try await server.engine.registerUser(handle: "hasaccount", region: "US", email: "h@example.org", displayName: "H")
+            await server.engine.shutdown()
+            try await running.value
+        }
+        try FileManager.default.removeItem(atPath: "\(dir)/accounts.sqlite")
+        for attempt in 1...2 {
+            do {
+                _ = try ReelServer(configuration: config)
+                Issue.record("attempt \(attempt): the server started without the accounts its sign-ups need")
+            } catch let error as ReelError {
+                #expect(error.code == "accountStoreMissing", "\(error)")
+                #expect(error.message.contains("accounts.sqlite") && error.message.contains("backup"))
+            }
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/accounts.sqlite"))
+        }
+        config.journal.allowMissingSecretStores = true
+        _ = try ReelServer(configuration: config)
+    }
+
     @Test func rotatingTheSigningKeyLogsNobodyOut() throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
@@ -309,9 +348,18 @@ import Testing
         #expect(accounts.authenticate(old.value)?.user == 7, "tokens signed before the rotation still work")
         #expect(accounts.authenticate(new.value)?.user == 7)
         #expect(accounts.signingKeyCount == 2)
+        // A key older than the token lifetime that signed a token a second ago keeps it valid through a
+        // rotation (issue 24: the rotation deleted it, and that token got 401).
+        let later = Int64(Date().timeIntervalSince1970) + 3 * 3600
+        let fresh = try accounts.issueToken(user: 7, now: later - 1)
+        try accounts.rotateSigningKey(now: later)
+        #expect(accounts.authenticate(fresh.value, now: later + 10)?.user == 7, "a token issued just before a rotation still works")
+        let reopened = try AccountStore(path: "\(dir)/accounts.sqlite", tokenLifetimeSeconds: 3600)
+        #expect(reopened.authenticate(fresh.value, now: later + 10)?.user == 7, "and after a restart")
         // Once the old key's tokens have all expired, the next rotation drops it.
-        try accounts.rotateSigningKey(now: Int64(Date().timeIntervalSince1970) + 7200)
+        try accounts.rotateSigningKey(now: later + 7200)
         #expect(accounts.authenticate(old.value) == nil)
+        #expect(accounts.authenticate(fresh.value, now: later + 10) == nil, "its key went once its tokens had expired")
         #expect(
             accounts.authenticate(new.value, now: Int64(Date().timeIntervalSince1970) + 4000) == nil, "tokens expire")
     }

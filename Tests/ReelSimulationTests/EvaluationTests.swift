@@ -115,7 +115,7 @@ import Testing
         _ = try await Importer(engine: engine).importInteractions("\(dir)/i.csv")
         await engine.shutdown()
         try await task.value
-        var config = JournalConfiguration(directory: "\(dir)/data/journal")
+        var config = try JournalConfiguration.sealing(directory: "\(dir)/data/journal", keys: "\(dir)/data/keys.sqlite")
         config.readOnly = true
         let journal = try Journal.open(config)
         let (interactions, published) = try OfflineEvaluation.load(journal)

@@ -24,7 +24,7 @@ struct ActorsBench: AsyncParsableCommand {
         for v in 1...UInt64(workload.videos) {
             lookup.setVideo(v, VideoInfo(status: .published, creator: 1 + v % 2000, durationMillis: workload.duration(ofVideo: v)))
         }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(scratch)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(scratch)/journal", keys: "\(scratch)/keys.sqlite"))
         let snapshots = SnapshotWriter(store: try SnapshotStore(path: "\(scratch)/snapshots.sqlite"))
         // Sessions exist before the clients start: their SessionStarted events are written directly.
         log("starting \(workload.sessions) sessions")
@@ -99,7 +99,7 @@ struct ActorsBench: AsyncParsableCommand {
         // Resident memory: sessions with realistic state (a started session that watched 20 videos with a page
         // of 10 served every 10), preloaded, measured as the growth of the process's resident set.
         log("measuring \(resident) resident sessions")
-        let memoryRegistry = EntityRegistry<SessionEntity>(journal: try Journal.open(JournalConfiguration(directory: "\(scratch)/memory")), snapshots: nil, context: lookup)
+        let memoryRegistry = EntityRegistry<SessionEntity>(journal: try Journal.open(try .sealing(directory: "\(scratch)/memory", keys: "\(scratch)/keys.sqlite")), snapshots: nil, context: lookup)
         let before = residentSetBytes()
         for s in 1...UInt64(resident) {
             var state = SessionEntity.initialState(id: s)

@@ -36,7 +36,7 @@ struct FeedBench: AsyncParsableCommand {
     func run() async throws {
         let dir = try makeScratch(scratch)
         defer { if scratch == nil { try? FileManager.default.removeItem(atPath: dir) } }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
         defer { journal.close() }
         let t0 = monotonicSeconds()
         let workload = DomainWorkload(users: users, creators: creators, videos: videos)

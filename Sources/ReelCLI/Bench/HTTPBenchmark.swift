@@ -25,7 +25,7 @@ struct HTTPBench: AsyncParsableCommand {
         let data = "\(dir)/data"
         log("writing a catalogue of \(videos) metadata-only videos")
         var t0 = monotonicSeconds()
-        var jc = JournalConfiguration(directory: "\(data)/journal")
+        var jc = try JournalConfiguration.sealing(directory: "\(data)/journal", keys: "\(data)/keys.sqlite")
         jc.durability = .noSyncUnsafe
         let journal = try Journal.open(jc)
         try await DomainWorkload(users: 2_000, creators: 2_000, videos: videos).write(to: journal, sessionEvents: 0)

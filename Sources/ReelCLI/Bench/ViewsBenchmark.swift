@@ -25,7 +25,7 @@ struct ViewsBench: AsyncParsableCommand {
         if timeTravelOnly { return try timeTravelAlone() }
         let scratch = try makeScratch(scratch)
         defer { if !keep { try? FileManager.default.removeItem(atPath: scratch) } }
-        var config = JournalConfiguration(directory: "\(scratch)/journal")
+        var config = try JournalConfiguration.sealing(directory: "\(scratch)/journal", keys: "\(scratch)/keys.sqlite")
         config.durability = .noSyncUnsafe
         let journal = try Journal.open(config)
         let workload = DomainWorkload()
@@ -96,7 +96,7 @@ struct ViewsBench: AsyncParsableCommand {
 
     private func timeTravelAlone() throws {
         guard let scratch else { throw ValidationError("--time-travel-only needs --scratch DIR from a run with --keep") }
-        let journal = try Journal.open(JournalConfiguration(directory: "\(scratch)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(scratch)/journal", keys: "\(scratch)/keys.sqlite"))
         let latencies = try timeTravelLatencies(journal: journal, storePath: "\(scratch)/views.sqlite", workload: DomainWorkload())
         print(JSONValue.object(Self.timeTravelFields(latencies)).rendered)
     }

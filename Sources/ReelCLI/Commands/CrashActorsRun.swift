@@ -14,7 +14,7 @@ struct CrashActors: AsyncParsableCommand {
     @Option var clients: Int = 64
 
     func run() async throws {
-        let journal = try Journal.open(JournalConfiguration(directory: "\(dataDir)/journal"))
+        let journal = try Journal.open(try .sealing(directory: "\(dataDir)/journal", keys: "\(dataDir)/keys.sqlite"))
         let snapshots = SnapshotWriter(store: try SnapshotStore(path: "\(dataDir)/snapshots.sqlite"))
         let lookup = StaticLookup(users: [1, 2, 3])
         for v in 1...UInt64(100) { lookup.setVideo(v, VideoInfo(status: .published, creator: 2, durationMillis: 10_000)) }

@@ -109,7 +109,8 @@ public enum VideoEntity: EventSourcedEntity {
             try transition(s, from: [.processing, .ready], to: .rejected)
             return [.rejected(VideoRejected(video: id, reason: reason, occurredAt: at))]
         case let .remove(reason, at):
-            try transition(s, from: [.published], to: .removed)
+            // Any video not yet taken down: moderation, or an erased creator's uploads in every stage.
+            try transition(s, from: [.uploading, .processing, .ready, .published], to: .removed)
             return [.removed(VideoRemoved(video: id, reason: reason, occurredAt: at))]
         }
     }
@@ -165,6 +166,8 @@ public enum VideoEntity: EventSourcedEntity {
         case .removed(let e):
             s.status = .removed
             s.reason = e.reason
+            // The caption is its creator's personal data; a removed video (an erased creator's, too) keeps none.
+            s.caption = ""
         default: break
         }
     }

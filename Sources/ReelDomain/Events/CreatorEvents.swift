@@ -5,7 +5,8 @@ import ReelJournal
 /// The creator's public name or bio changed (the first one creates the profile).
 public struct CreatorProfileUpdated: DomainEvent {
     public static let type = "creator.profileUpdated"
-    public static let version: UInt16 = 1
+    /// Version 2: the text fields travel sealed (`SealedFields`), empty in the payload.
+    public static let version: UInt16 = 2
 
     public var creator: UInt64
     public var name: String

@@ -69,14 +69,35 @@ public enum ReelEvent: Sendable, Hashable {
 }
 
 extension ReelEvent: EntityEvent {
+    /// Personal text travels sealed under its person's key (`SealedFields`): the payload keeps its layout with
+    /// those fields empty.
     public func newEvent(metadata: EventMetadata) -> NewEvent {
+        func sealed<E: DomainEvent>(_ e: E, _ subject: UInt64, _ strings: [String]) -> NewEvent {
+            e.newEvent(metadata: metadata, personal: PersonalData(subject: subject, bytes: SealedFields.encode(strings)))
+        }
         switch self {
-        case .userRegistered(let e, let profile):
-            e.newEvent(metadata: metadata, personal: profile.map { PersonalData(subject: e.user, bytes: $0.encode()) })
-        case .userProfileChanged(let e, let profile):
-            e.newEvent(metadata: metadata, personal: profile.map { PersonalData(subject: e.user, bytes: $0.encode()) })
+        case .userRegistered(var e, let profile):
+            let strings = [e.handle] + (profile.map { [$0.email, $0.displayName] } ?? [])
+            e.handle = ""
+            return sealed(e, e.user, strings)
+        case .userProfileChanged(var e, let profile):
+            let strings = [e.handle] + (profile.map { [$0.email, $0.displayName] } ?? [])
+            e.handle = ""
+            return sealed(e, e.user, strings)
+        case .commented(var e):
+            let text = e.text
+            e.text = ""
+            return sealed(e, e.viewer, [text])
+        case .uploadCompleted(var e):
+            let caption = e.caption
+            e.caption = ""
+            return sealed(e, e.creator, [caption])
+        case .creatorProfileUpdated(var e):
+            let strings = [e.name, e.bio]
+            (e.name, e.bio) = ("", "")
+            return sealed(e, e.creator, strings)
         default:
-            payload.newEvent(metadata: metadata)
+            return payload.newEvent(metadata: metadata)
         }
     }
 
@@ -101,8 +122,19 @@ extension ReelEvent: EntityEvent {
 
     private static func decode(index: Int, _ r: RecordedEvent) throws(JournalError) -> ReelEvent? {
         switch index {
-        case 0: return .userRegistered(try payload(UserRegistered.self, r), try profile(r))
-        case 1: return .userProfileChanged(try payload(UserProfileChanged.self, r), try profile(r))
+        case 0:
+            var e = try payload(UserRegistered.self, r)
+            // Version 1 kept the handle in the payload (and sealed only email and display name).
+            guard e.handle.isEmpty else { return .userRegistered(e, try profile(r)) }
+            let s = try SealedFields.strings(r) ?? []
+            e.handle = s.first ?? ""
+            return .userRegistered(e, s.count >= 3 ? PersonalProfile(email: s[1], displayName: s[2]) : nil)
+        case 1:
+            var e = try payload(UserProfileChanged.self, r)
+            guard e.handle.isEmpty else { return .userProfileChanged(e, try profile(r)) }
+            let s = try SealedFields.strings(r) ?? []
+            e.handle = s.first ?? ""
+            return .userProfileChanged(e, s.count >= 3 ? PersonalProfile(email: s[1], displayName: s[2]) : nil)
         case 2: return .userErased(try payload(UserErased.self, r))
         case 3: return .followed(try payload(CreatorFollowed.self, r))
         case 4: return .unfollowed(try payload(CreatorUnfollowed.self, r))
@@ -116,17 +148,26 @@ extension ReelEvent: EntityEvent {
         case 12: return .unliked(try payload(VideoUnliked.self, r))
         case 13: return .shared(try payload(VideoShared.self, r))
         case 14: return .saved(try payload(VideoSaved.self, r))
-        case 15: return .commented(try payload(CommentPosted.self, r))
+        case 15:
+            var e = try payload(CommentPosted.self, r)
+            if let s = try SealedFields.strings(r) { e.text = s.first ?? "" }
+            return .commented(e)
         case 16: return .commentDeleted(try payload(CommentDeleted.self, r))
         case 17: return .notInterested(try payload(NotInterested.self, r))
         case 18: return .uploadStarted(try payload(UploadStarted.self, r))
-        case 19: return .uploadCompleted(try payload(UploadCompleted.self, r))
+        case 19:
+            var e = try payload(UploadCompleted.self, r)
+            if let s = try SealedFields.strings(r) { e.caption = s.first ?? "" }
+            return .uploadCompleted(e)
         case 20: return .processingSucceeded(try payload(ProcessingSucceeded.self, r))
         case 21: return .processingFailed(try payload(ProcessingFailed.self, r))
         case 22: return .published(try payload(VideoPublished.self, r))
         case 23: return .rejected(try payload(VideoRejected.self, r))
         case 24: return .removed(try payload(VideoRemoved.self, r))
-        case 25: return .creatorProfileUpdated(try payload(CreatorProfileUpdated.self, r))
+        case 25:
+            var e = try payload(CreatorProfileUpdated.self, r)
+            if let s = try SealedFields.strings(r) { (e.name, e.bio) = (s.first ?? "", s.count > 1 ? s[1] : "") }
+            return .creatorProfileUpdated(e)
         default: return nil
         }
     }

@@ -219,10 +219,11 @@ public struct VideoSaved: DomainEvent {
     }
 }
 
-/// The viewer commented on a video. Comment text is public content, not sealed personal data.
+/// The viewer commented on a video. The text is the viewer's personal data: sealed under their key (version 2).
 public struct CommentPosted: DomainEvent {
     public static let type = "comment.posted"
-    public static let version: UInt16 = 1
+    /// Version 2: the text fields travel sealed (`SealedFields`), empty in the payload.
+    public static let version: UInt16 = 2
 
     public var viewer: UInt64
     public var video: UInt64

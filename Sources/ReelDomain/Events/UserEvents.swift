@@ -5,7 +5,8 @@ import ReelJournal
 /// The public handle or region changed; a new email or display name travels as sealed personal data (`PersonalProfile`).
 public struct UserProfileChanged: DomainEvent {
     public static let type = "user.profileChanged"
-    public static let version: UInt16 = 1
+    /// Version 2: the text fields travel sealed (`SealedFields`), empty in the payload.
+    public static let version: UInt16 = 2
 
     public var user: UInt64
     public var handle: String

@@ -1,10 +1,11 @@
 import ReelJournal
 
-/// A user account was created. `handle` is public; email and display name are personal data, sealed under
-/// the user's key (see `PersonalProfile`) and so erased with it.
+/// A user account was created. Handle, email and display name are personal data, sealed under the user's key
+/// (`SealedFields`; version 1 sealed only email and display name, as `PersonalProfile`) and so erased with it.
 public struct UserRegistered: DomainEvent {
     public static let type = "user.registered"
-    public static let version: UInt16 = 1
+    /// Version 2: the text fields travel sealed (`SealedFields`), empty in the payload.
+    public static let version: UInt16 = 2
 
     public var user: UInt64
     public var handle: String

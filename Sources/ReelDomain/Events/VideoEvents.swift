@@ -38,7 +38,8 @@ public struct UploadStarted: DomainEvent {
 /// The upload finished and its metadata is known. `source` is the original of a duet or stitch (0 for none).
 public struct UploadCompleted: DomainEvent {
     public static let type = "video.uploadCompleted"
-    public static let version: UInt16 = 1
+    /// Version 2: the text fields travel sealed (`SealedFields`), empty in the payload.
+    public static let version: UInt16 = 2
 
     public var video: UInt64
     public var creator: UInt64

@@ -115,3 +115,13 @@ public final class KeyStore: PersonalDataCipher, Sendable {
         withUnsafeBytes(of: subject.littleEndian) { Array($0) }
     }
 }
+
+extension JournalConfiguration {
+    /// A journal whose personal data is sealed under the keys of a `KeyStore` at `keys` (created if new): what
+    /// any journal of Reel's domain events needs, since their personal text is always sealed.
+    public static func sealing(directory: String, keys: String) throws(JournalError) -> JournalConfiguration {
+        var c = JournalConfiguration(directory: directory)
+        c.cipher = try KeyStore(path: keys)
+        return c
+    }
+}

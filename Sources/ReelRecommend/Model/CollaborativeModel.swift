@@ -10,7 +10,7 @@ import ReelDomain
 ///
 ///     s(u, i, t) = r_u · q_i + b_i + w · pop_i(t)
 ///
-/// - `q_i = e_i + mean of e_f` over the video's content features (hashtags, sound, creator, caption words):
+/// - `q_i = e_i + mean of e_f` over the video's content features (hashtags, sound, creator; not caption words, which are sealed personal data):
 ///   a hybrid, so a video nobody has played has the vector its features learned on other videos (LightFM's
 ///   idea, Kula 2015); its own part `e_i` grows with its plays.
 /// - `r_u = p_u + mean of q_j` over the viewer's last `recentItems` engaged videos: a learned long-term

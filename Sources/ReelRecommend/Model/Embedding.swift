@@ -1,7 +1,7 @@
 import ReelDomain
 
 /// The embedding space every recommender vector lives in: a video's content vector is the normalised sum of
-/// fixed pseudo-random directions, one per content feature (hashtags, sound, creator, caption words); its
+/// fixed pseudo-random directions, one per content feature (hashtags, sound, creator); its
 /// collaborative part is the mean of the vectors of viewers who engaged with it; a viewer's vectors are decayed
 /// sums of the vectors of what they engaged with. Cosine similarity in this space is the candidate generators'
 /// and the coarse scorer's affinity.

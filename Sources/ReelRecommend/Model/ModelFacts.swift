@@ -6,7 +6,7 @@ public struct VideoFacts: Sendable, Hashable {
     public var creator: UInt64 = 0
     public var sound: UInt64 = 0
     public var tags: [UInt64] = []
-    /// Hashed caption words, kept until publication (when the content vector is made).
+    /// Hashed caption words: always empty since captions are sealed personal data (kept for the format).
     var words: [UInt64] = []
     public var publishedAt: Int64 = 0
     public var durationMillis: UInt64 = 0

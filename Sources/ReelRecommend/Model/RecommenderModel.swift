@@ -152,7 +152,8 @@ public final class RecommenderModel {
             f.creator = e.creator
             f.sound = e.sound
             f.tags = e.hashtags.map { ViewKey.hashtag($0) }
-            f.words = Embedding.words(e.caption).map { ViewKey.hashtag($0) }
+            // Caption words are not read: a caption is its creator's personal data (sealed, unreadable after
+            // an erasure), and the model must rebuild the same bytes after an erasure as it had before.
             videos[e.video] = f
         case .processingSucceeded(let e):
             guard var f = videos[e.video] else { return }
