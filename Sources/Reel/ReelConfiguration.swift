@@ -140,6 +140,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var engageRatePerSecond = 50
         /// Upload chunks per second one user may send.
         public var uploadChunksPerSecond = 20
+        /// Sign-ups per minute from one client address (and that many at once).
+        public var signUpsPerMinute = 20
         /// The bearer token of the audit API; empty: generated at first start into `<data-dir>/admin.token`.
         public var adminToken = ""
         /// Hours a login token stays valid.

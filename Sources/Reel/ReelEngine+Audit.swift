@@ -71,14 +71,15 @@ extension ReelEngine {
     func isErased(_ person: UInt64) -> Bool { viewRunner.read { $0.state.users[person]?.erased ?? false } }
 
     /// What an audit of a view may show at any moment: rows of a person erased now are erased, and erased
-    /// people leave others' id lists (`social.*`).
+    /// people leave others' lists of people (followers, following, blocked).
     func redactErased(table: String, key: UInt64, _ value: JSONValue?) -> JSONValue? {
         let personTables: Set<String> = [
             "catalogue.user", "catalogue.creator", "counters.person", "counters.authoredComments", "interest.longTerm",
-            "interest.session", "seen", "social.followers", "social.following", "social.blocked",
+            "interest.session", "seen", "social.followers", "social.following", "social.blocked", "social.likes", "social.saves",
         ]
         if personTables.contains(table), isErased(key) { return value == nil ? nil : Self.erasedMarker }
-        guard table.hasPrefix("social."), case .array(let ids)? = value else { return value }
+        let personLists: Set<String> = ["social.followers", "social.following", "social.blocked"]
+        guard personLists.contains(table), case .array(let ids)? = value else { return value }
         return .array(ids.filter { id in id.uintValue.map { !isErased($0) } ?? true })
     }
 

@@ -68,6 +68,19 @@ extension ReelEngine {
         try await withNewID("registerUser", users) { id in .register(handle: handle, region: region, email: email, displayName: displayName, at: at ?? self.now) }
     }
 
+    /// A fresh id for an entity the caller creates (a user it must record elsewhere before the journal names it).
+    public func newID() -> UInt64 { ids.next() }
+
+    /// Registers a user under an id from ``newID()``; `alreadyRegistered` if the id is taken.
+    public func registerUser(id: UInt64, handle: String, region: String, email: String, displayName: String, at: Timestamp? = nil)
+        async throws(ReelError)
+    {
+        _ = try await run("registerUser", users, .register(handle: handle, region: region, email: email, displayName: displayName, at: at ?? now), to: id, waitForViews: true)
+    }
+
+    /// Whether the journal has the user's registration (the views may not have folded it yet).
+    public func isRegistered(_ user: UInt64) async throws(ReelError) -> Bool { try await isTaken(users, user) }
+
     @discardableResult
     public func changeProfile(user: UInt64, handle: String, region: String, email: String?, displayName: String?, at: Timestamp? = nil)
         async throws(ReelError) -> Receipt
@@ -176,6 +189,7 @@ extension ReelEngine {
             case let .deleteComment(video, comment): ("deleteComment", .deleteComment(video: video, commentID: comment, at: t))
             case let .notInterested(video): ("notInterested", .notInterested(video: video, at: t))
             }
+        if let unchanged = try await alreadySo(engagement, session: session) { return unchanged }
         let receipt = try await run(name, sessions, command, to: session)
         if let p = receipt.position {
             sessionWrites.withLock { writes in
@@ -185,6 +199,32 @@ extension ReelEngine {
             }
         }
         return receipt
+    }
+
+    /// A like of a liked video, an unlike of one not liked, a save of a saved one: nothing to record, whatever
+    /// session did it first (the receipt has no position). Read from the views once they include this
+    /// session's own writes; two sessions racing within a fold's lag can both record, and the views count
+    /// such a like or save once (`ViewState.applyCounters`).
+    private func alreadySo(_ engagement: Engagement, session: UInt64) async throws(ReelError) -> Receipt? {
+        let video: UInt64
+        let liked: Bool?
+        switch engagement {
+        case .like(let v): (video, liked) = (v, true)
+        case .unlike(let v): (video, liked) = (v, false)
+        case .save(let v): (video, liked) = (v, nil)
+        default: return nil
+        }
+        let (s, version): (SessionEntity.State, UInt64)
+        do { (s, version) = try await sessions.state(of: session) } catch { throw ReelError.from(error) }
+        guard s.started, !s.ended else { return nil }  // the command is refused with the reason
+        if let written = sessionWrites.withLock({ $0[session] }) { await viewsInclude(written) }
+        let already = viewRunner.readShared { store in
+            switch liked {
+            case .some(let wantLiked): (store.state.likes[s.viewer]?.contains(video) ?? false) == wantLiked
+            case .none: store.state.saves[s.viewer]?.contains(video) ?? false
+            }
+        }
+        return already ? Receipt(version: version, position: nil) : nil
     }
 
     /// Posts a comment and returns its id.

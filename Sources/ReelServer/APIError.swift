@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import NIOCore
 import Reel
@@ -69,6 +70,9 @@ public struct APIError: HTTPResponseError, Sendable {
                 default: "httpError"
                 }
             return APIError(e.status, code, e.body ?? "\(e.status.reasonPhrase)")
+        case let e as DatabaseError where e.resultCode == .SQLITE_FULL:
+            // The accounts store on a full disk (sign-up, log-out): 507 like the journal's.
+            return APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "diskFull", "the disk is full; nothing was written: \(e.message ?? "")")
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, "bodyTooLarge", "the request body is larger than this endpoint accepts")
         case is DecodingError:

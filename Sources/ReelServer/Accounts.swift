@@ -21,6 +21,7 @@ public final class AccountStore: Sendable {
     /// only deleted once all their tokens have expired, so a cached token can never outlive its key's validity.
     let verified = Mutex([String: (user: UInt64, id: String, expiresAt: Int64)]())
     public static let rounds = 210_000
+    let hasher: PasswordHasher
 
     public struct Token: Sendable, Hashable {
         public var value: String
@@ -29,10 +30,11 @@ public final class AccountStore: Sendable {
     }
 
     /// Opens or creates the store; the file (signing keys, password hashes) is kept 0600.
-    public init(path: String, tokenLifetimeSeconds: Int64 = 7 * 24 * 3600) throws {
+    public init(path: String, tokenLifetimeSeconds: Int64 = 7 * 24 * 3600, hasher: PasswordHasher = PasswordHasher()) throws {
         FilePrivacy.prepareSecretFile(path)
         db = try DatabaseQueue(path: path)
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
+        self.hasher = hasher
         try db.write { db in
             try db.execute(
                 sql: """
@@ -41,6 +43,10 @@ public final class AccountStore: Sendable {
                     CREATE TABLE IF NOT EXISTS revoked_token(id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
                     """)
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM signing_key") == 0 { try Self.insertKey(db) }
+            // Stores from before atomic sign-up have no pending column: every account there is active.
+            if try !db.columns(in: "account").contains(where: { $0.name == "pending" }) {
+                try db.execute(sql: "ALTER TABLE account ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
+            }
         }
     }
 
@@ -53,30 +59,74 @@ public final class AccountStore: Sendable {
 
     public static let minimumPasswordLength = 8
 
-    public func createAccount(user: UInt64, handle: String, password: String) throws {
+    /// An active account at once (the demo catalogue's and tests'). Sign-up goes through `reserve` and
+    /// `activate` instead (`SignUp`).
+    public func createAccount(user: UInt64, handle: String, password: String) async throws {
+        try await reserve(user: user, handle: handle, password: password)
+        try activate(user: user)
+    }
+
+    /// The handle is taken (by an active account or one being registered).
+    public struct HandleTaken: Error, Sendable {}
+
+    /// Step one of a sign-up: the account, pending, under a handle nobody else has (the table's unique
+    /// index decides, across processes too). A pending account cannot log in; `activate` or
+    /// `reconcilePending` settles it.
+    public func reserve(user: UInt64, handle: String, password: String) async throws {
+        guard try !handleTaken(handle) else { throw HandleTaken() }  // before the slow hash
         let salt = Data((0..<16).map { _ in UInt8.random(in: 0...255) })
-        let hash = try Self.hash(password, salt: salt, rounds: Self.rounds)
-        try db.write { db in
-            try db.execute(
-                sql: "INSERT INTO account(user, handle, salt, hash, rounds) VALUES (?, ?, ?, ?, ?)",
-                arguments: [Int64(bitPattern: user), handle.lowercased(), salt, hash, Self.rounds])
+        let hash = try await hasher.hash(password, salt: salt, rounds: Self.rounds)
+        do {
+            try await db.write { db in
+                try db.execute(
+                    sql: "INSERT INTO account(user, handle, salt, hash, rounds, pending) VALUES (?, ?, ?, ?, ?, 1)",
+                    arguments: [Int64(bitPattern: user), handle.lowercased(), salt, hash, Self.rounds])
+            }
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+            throw HandleTaken()
         }
+    }
+
+    /// Step two: the journal has the user, so the account can log in.
+    public func activate(user: UInt64) throws {
+        try db.write { try $0.execute(sql: "UPDATE account SET pending = 0 WHERE user = ?", arguments: [Int64(bitPattern: user)]) }
+    }
+
+    /// After a crash between the steps: a pending account whose user the journal has is activated, one whose
+    /// user it lacks is dropped (the sign-up never happened, and its handle is free again).
+    @discardableResult
+    public func reconcilePending(registered: (UInt64) throws -> Bool) throws -> (activated: Int, dropped: Int) {
+        let pending = try db.read { try Int64.fetchAll($0, sql: "SELECT user FROM account WHERE pending = 1 ORDER BY user") }
+        var result = (activated: 0, dropped: 0)
+        for raw in pending {
+            let user = UInt64(bitPattern: raw)
+            if try registered(user) {
+                try activate(user: user)
+                result.activated += 1
+            } else {
+                try deleteAccount(user: user)
+                result.dropped += 1
+            }
+        }
+        return result
     }
 
     public func handleTaken(_ handle: String) throws -> Bool {
         try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM account WHERE handle = ?", arguments: [handle.lowercased()]) ?? 0 } > 0
     }
 
-    /// The user whose handle and password these are, or nil (the same answer for an unknown handle and a
-    /// wrong password, after the same work, so neither is revealed).
-    public func verify(handle: String, password: String) throws -> UInt64? {
-        let row = try db.read { try Row.fetchOne($0, sql: "SELECT user, salt, hash, rounds FROM account WHERE handle = ?", arguments: [handle.lowercased()]) }
+    /// The user whose handle and password these are, or nil (the same answer for an unknown handle, a
+    /// pending sign-up and a wrong password, after the same work, so none is revealed).
+    public func verify(handle: String, password: String) async throws -> UInt64? {
+        let row = try await db.read {
+            try Row.fetchOne($0, sql: "SELECT user, salt, hash, rounds FROM account WHERE handle = ? AND pending = 0", arguments: [handle.lowercased()])
+        }
         guard let row else {
-            _ = try Self.hash(password, salt: Data(count: 16), rounds: Self.rounds)
+            _ = try await hasher.hash(password, salt: Data(count: 16), rounds: Self.rounds)
             return nil
         }
         let salt: Data = row["salt"], stored: Data = row["hash"], rounds: Int = row["rounds"]
-        let computed = try Self.hash(password, salt: salt, rounds: rounds)
+        let computed = try await hasher.hash(password, salt: salt, rounds: rounds)
         return constantTimeEquals(computed, stored) ? UInt64(bitPattern: row["user"] as Int64) : nil
     }
 

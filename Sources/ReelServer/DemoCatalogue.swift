@@ -58,9 +58,9 @@ public enum DemoCatalogue {
         let engine = server.engine
         // The account first: someone who opens the page while the clips are made can already log in.
         if try !server.api.accounts.handleTaken("demo") {
-            let demo = try await engine.registerUser(
-                handle: "demo", region: "US", email: "demo@example.org", displayName: "Demo Viewer")
-            try server.api.accounts.createAccount(user: demo, handle: "demo", password: "demo-password")
+            _ = try await SignUp.register(
+                engine: engine, accounts: server.api.accounts, handle: "demo", region: "US", email: "demo@example.org",
+                displayName: "Demo Viewer", password: "demo-password")
         }
         var creators: [String: UInt64] = [:]
         var videos: [UInt64] = []
@@ -81,14 +81,12 @@ public enum DemoCatalogue {
             if let known = creators[row.author] {
                 creator = known
             } else {
-                creator = try await engine.registerUser(
-                    handle: "creator\(row.author)", region: ["US", "BR", "DE", "IN"][creators.count % 4],
-                    email: "creator\(row.author)@example.org",
-                    displayName: "Creator \(row.author)")
-                creators[row.author] = creator
                 // Every handle has an account, so nobody can register "creatorN" again.
-                try server.api.accounts.createAccount(
-                    user: creator, handle: "creator\(row.author)", password: UUID().uuidString)
+                creator = try await SignUp.register(
+                    engine: engine, accounts: server.api.accounts, handle: "creator\(row.author)",
+                    region: ["US", "BR", "DE", "IN"][creators.count % 4], email: "creator\(row.author)@example.org",
+                    displayName: "Creator \(row.author)", password: UUID().uuidString)
+                creators[row.author] = creator
             }
             let topic = words[i % words.count]
             let metadata = VideoMetadata(

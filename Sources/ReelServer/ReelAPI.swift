@@ -9,7 +9,13 @@ import Synchronization
 /// read their own, larger limit).
 public struct ReelRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public init(source: Source) { coreContext = .init(source: source) }
+    /// The peer's IP address, which per-client limits are keyed by ("unknown" when the channel has none).
+    /// Behind a proxy every client shares the proxy's address: limits are then the proxy's to enforce.
+    public let clientAddress: String
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
     public var maxUploadSize: Int { 1 << 20 }
     public var requestDecoder: JSONDecoder {
         let d = JSONDecoder()
@@ -37,8 +43,8 @@ public struct ReelAPI: Sendable {
     let uploadLimiter: RateLimiter
     /// Log-in attempts per handle: each costs a slow hash, and guessing must stay slow.
     let loginLimiter = RateLimiter(ratePerSecond: 0.2, burst: 10)
-    /// Handles being registered right now, so two concurrent sign-ups cannot both pass the check.
-    let registering = HandleReservations()
+    /// Sign-ups per client address (`server.signUpsPerMinute`, that many at once).
+    let signUpLimiter: RateLimiter
 
     public init(engine: ReelEngine, media: MediaService, accounts: AccountStore, index: ServerIndex, adminToken: String)
     {
@@ -53,6 +59,7 @@ public struct ReelAPI: Sendable {
             ratePerSecond: Double(s.engageRatePerSecond), burst: Double(s.engageRatePerSecond * 2))
         uploadLimiter = RateLimiter(
             ratePerSecond: Double(s.uploadChunksPerSecond), burst: Double(s.uploadChunksPerSecond * 2))
+        signUpLimiter = RateLimiter(ratePerSecond: Double(s.signUpsPerMinute) / 60, burst: Double(s.signUpsPerMinute))
     }
 
     /// The signed-in user, from `Authorization: Bearer <token>`.
@@ -94,13 +101,6 @@ public struct ReelAPI: Sendable {
         }
         return id
     }
-}
-
-/// Handles being registered right now (a class: `ReelAPI` is a copyable struct).
-final class HandleReservations: Sendable {
-    private let handles = Mutex(Set<String>())
-    func reserve(_ h: String) -> Bool { handles.withLock { $0.insert(h).inserted } }
-    func release(_ h: String) { _ = handles.withLock { $0.remove(h) } }
 }
 
 // MARK: Bodies and answers

@@ -82,7 +82,8 @@ extension ReelAPI {
             let (m, t) = try moment(request)
             let longTerm = try engine.interest("interest.longTerm", key: user, at: m)
             let latest = index.sessions(of: user, at: t).first?.session
-            let session = try latest.map { try engine.interest("interest.session", key: $0, at: m) } ?? []
+            // Session interest is kept per viewer (reset when a session starts), so it is the latest session's.
+            let session = latest == nil ? [] : try engine.interest("interest.session", key: user, at: m)
             let out = { (w: InterestWeight) in WeightOut(kind: w.kind, key: w.key, weight: w.weight) }
             return InterestOut(
                 at: (t ?? Timestamp(seconds: Date().timeIntervalSince1970)).description,

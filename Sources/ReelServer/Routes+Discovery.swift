@@ -17,8 +17,9 @@ extension ReelAPI {
     func addDiscoveryRoutes(_ v1: RouterGroup<ReelRequestContext>) {
         v1.get("search") { request, _ -> SearchOut in
             let q = request.uri.queryParameters
-            guard let text = q["q"].map(String.init), !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw APIError.badRequest("missingQuery", "q is required")
+            // A query of punctuation alone ("+", "#") has no words to search for: as wrong as none.
+            guard let text = q["q"].map(String.init), text.contains(where: { $0.isLetter || $0.isNumber }) else {
+                throw APIError.badRequest("missingQuery", "q is required and must contain a letter or a digit")
             }
             let kind = q["type"].map(String.init)
             if let kind, !["video", "user", "sound", "hashtag", "creator"].contains(kind) {

@@ -67,17 +67,14 @@ extension ReelAPI {
             guard body.email.contains("@") else {
                 throw APIError.badRequest("invalidEmail", "\"\(body.email)\" is not an email address")
             }
-            let handle = body.handle.lowercased()
-            guard registering.reserve(handle) else {
-                throw APIError(.conflict, "handleTaken", "the handle \(body.handle) is taken")
+            guard signUpLimiter.allow(context.clientAddress) else {
+                var e = APIError(.tooManyRequests, "rateLimited", "too many sign-ups from \(context.clientAddress); wait a minute")
+                e.headers[.retryAfter] = "60"
+                throw e
             }
-            defer { registering.release(handle) }
-            guard try !accounts.handleTaken(body.handle) else {
-                throw APIError(.conflict, "handleTaken", "the handle \(body.handle) is taken")
-            }
-            let id = try await engine.registerUser(
-                handle: body.handle, region: body.region ?? "US", email: body.email, displayName: body.displayName)
-            try accounts.createAccount(user: id, handle: body.handle, password: body.password)
+            let id = try await SignUp.register(
+                engine: engine, accounts: accounts, handle: body.handle, region: body.region ?? "US", email: body.email,
+                displayName: body.displayName, password: body.password)
             guard let profile = engine.user(id) else {
                 throw APIError(.internalServerError, "internal", "user \(id) vanished")
             }
@@ -85,14 +82,23 @@ extension ReelAPI {
         }
         v1.post("sessions") { request, context -> TokenOut in
             let body = try await request.decode(as: Login.self, context: context)
-            guard loginLimiter.allow(body.handle.lowercased()) else {
+            // Per handle and address: guessing one account's password stays slow, and nobody elsewhere can
+            // lock its owner out (a limit per handle alone let anyone do that).
+            guard loginLimiter.allow("\(body.handle.lowercased()) \(context.clientAddress)") else {
                 var e = APIError(
                     .tooManyRequests, "rateLimited", "too many log-in attempts for \(body.handle); wait a few seconds")
                 e.headers[.retryAfter] = "5"
                 throw e
             }
-            guard let user = try accounts.verify(handle: body.handle, password: body.password), engine.user(user) != nil
-            else {
+            let verified: UInt64?
+            do {
+                verified = try await accounts.verify(handle: body.handle, password: body.password)
+            } catch is PasswordHasher.Busy {
+                var e = APIError(.tooManyRequests, "rateLimited", "too many sign-ups and log-ins are being checked; try again in a few seconds")
+                e.headers[.retryAfter] = "5"
+                throw e
+            }
+            guard let user = verified, engine.user(user) != nil else {
                 throw APIError(.unauthorized, "badCredentials", "wrong handle or password")
             }
             let token = try accounts.issueToken(user: user)

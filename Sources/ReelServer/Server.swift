@@ -34,6 +34,12 @@ public struct ReelServer: Sendable {
                     + "or set journal.allowMissingSecretStores (REEL_JOURNAL_ALLOW_MISSING_SECRET_STORES=true) to accept that.")
         }
         let accounts = try AccountStore(path: "\(dir)/accounts.sqlite", tokenLifetimeSeconds: Int64(configuration.server.tokenLifetimeHours) * 3600)
+        // Sign-ups a crash cut between their steps (`SignUp`): settled by what the journal says.
+        let opened = engine
+        let settled = try accounts.reconcilePending { user in try !opened.events(of: .user, user).isEmpty }
+        if settled != (0, 0) {
+            logger.notice("sign-ups cut short by a crash: \(settled.activated) accounts activated, \(settled.dropped) dropped (never recorded)")
+        }
         let index = ServerIndex()
         engine.subscribe(index, personalData: true)  // comment text is sealed personal data
         api = ReelAPI(engine: engine, media: media, accounts: accounts, index: index, adminToken: try Self.adminToken(configuration))

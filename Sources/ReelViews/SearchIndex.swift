@@ -80,6 +80,9 @@ final class SearchIndex {
             let handle = state.users[v.creator]?.handle ?? ""
             let tags = v.hashtags.map { "#\($0)" }.joined(separator: " ")
             put(.video, e.video, Document(title: v.caption, body: "\(tags) \(creator) @\(handle)"))
+            // Whoever publishes is a creator, named by their profile if they wrote one, else by their handle.
+            let profile = state.creators[v.creator]
+            put(.creator, v.creator, Document(title: profile?.name ?? handle, body: "@\(handle) \(profile?.bio ?? "")"))
             for tag in v.hashtags { put(.hashtag, ViewKey.hashtag(tag), Document(title: tag, body: "")) }
             if v.sound != 0 { put(.sound, v.sound, Document(title: "sound \(v.sound)", body: "original sound @\(handle)")) }
         case .removed(let e): put(.video, e.video, nil)

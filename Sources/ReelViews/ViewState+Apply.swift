@@ -24,6 +24,7 @@ extension ViewState {
             }
             let personTables: [any AnyKeyedTable] = [
                 users, creators, personCounters, authoredComments, longTermInterest, sessionInterest, seen, followers, following, blocked,
+                likes, saves,
             ]
             for table in personTables { forgetHistory(of: e.user, in: table) }
         case .creatorProfileUpdated(let e):
@@ -129,15 +130,18 @@ extension ViewState {
                 if e.durationMillis > 0 { $0.watchFractionSum += Double(e.watchedMillis) / Double(e.durationMillis) }
             }
         case .liked(let e):
+            // A viewer likes a video at most once, whatever the session: the likes list (applied after
+            // counters) tells whether this one is new.
+            guard !(likes[e.viewer]?.contains(e.video) ?? false) else { return }
             videoCounters.update(e.video, initial: VideoCounters()) { $0.likes += 1 }
             personCounters.update(e.creator, initial: PersonCounters()) { $0.totalLikes += 1 }
         case .unliked(let e):
-            videoCounters.update(e.video, initial: VideoCounters()) { $0.likes = $0.likes > 0 ? $0.likes - 1 : 0 }
-            personCounters.update(e.creator, initial: PersonCounters()) {
-                $0.totalLikes = $0.totalLikes > 0 ? $0.totalLikes - 1 : 0
-            }
+            guard likes[e.viewer]?.contains(e.video) ?? false else { return }
+            dropLike(video: e.video, creator: e.creator)
         case .shared(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.shares += 1 }
-        case .saved(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.saves += 1 }
+        case .saved(let e):
+            guard !(saves[e.viewer]?.contains(e.video) ?? false) else { return }
+            videoCounters.update(e.video, initial: VideoCounters()) { $0.saves += 1 }
         case .commented(let e):
             videoCounters.update(e.video, initial: VideoCounters()) { $0.comments += 1 }
             authoredComments.update(e.viewer, initial: AuthoredComments()) { $0.insert(comment: e.comment, video: e.video) }
@@ -168,9 +172,20 @@ extension ViewState {
             }
             for creator in following[e.user]?.ids ?? [] { dropFollowCounts(user: e.user, creator: creator) }
             for follower in followers[e.user]?.ids ?? [] { dropFollowCounts(user: follower, creator: e.user) }
+            // Their likes and saves stop counting too (the creator of each liked video from the catalogue).
+            for video in likes[e.user]?.ids ?? [] { dropLike(video: video, creator: videos[video]?.creator ?? 0) }
+            for video in saves[e.user]?.ids ?? [] {
+                videoCounters.update(video, initial: VideoCounters()) { $0.saves = $0.saves > 0 ? $0.saves - 1 : 0 }
+            }
             personCounters.remove(e.user)
         default: return
         }
+    }
+
+    private func dropLike(video: UInt64, creator: UInt64) {
+        videoCounters.update(video, initial: VideoCounters()) { $0.likes = $0.likes > 0 ? $0.likes - 1 : 0 }
+        guard creator != 0 else { return }
+        personCounters.update(creator, initial: PersonCounters()) { $0.totalLikes = $0.totalLikes > 0 ? $0.totalLikes - 1 : 0 }
     }
 
     private func dropFollowCounts(user: UInt64, creator: UInt64) {
@@ -280,7 +295,14 @@ extension ViewState {
             blocked.update(e.user, initial: IDList()) { $0.insert(e.creator) }
             following.update(e.user, initial: IDList()) { $0.remove(e.creator) }
             followers.update(e.creator, initial: IDList()) { $0.remove(e.user) }
+        case .liked(let e): likes.update(e.viewer, initial: IDList()) { $0.insert(e.video) }
+        case .unliked(let e):
+            likes.update(e.viewer, initial: IDList()) { $0.remove(e.video) }
+            if likes[e.viewer]?.ids.isEmpty ?? false { likes.remove(e.viewer) }
+        case .saved(let e): saves.update(e.viewer, initial: IDList()) { $0.insert(e.video) }
         case .userErased(let e):
+            likes.remove(e.user)
+            saves.remove(e.user)
             // An erased person leaves no trace in others' lists (their own audience list goes with them).
             for creator in following[e.user]?.ids ?? [] {
                 followers.update(creator, initial: IDList()) { $0.remove(e.user) }

@@ -29,6 +29,9 @@ public final class ViewState {
     public let followers = KeyedTable<IDList>("social.followers")
     public let following = KeyedTable<IDList>("social.following")
     public let blocked = KeyedTable<IDList>("social.blocked")
+    /// The videos each viewer likes now, and has saved: a like or save counts once, whatever the session.
+    public let likes = KeyedTable<IDList>("social.likes")
+    public let saves = KeyedTable<IDList>("social.saves")
     /// Search (nil in per-key time travel, which never asks it).
     let search: SearchIndex?
     /// Rows holding an erased person's data, by table index: once the checkpoint after the erasure has written
@@ -93,6 +96,7 @@ public final class ViewState {
             videos, users, creators, hashtagNames, sessions, videoCounters, personCounters, longTermInterest,
             sessionInterest,
             seen, trendingVideos, trendingHashtags, trendingSounds, followers, following, blocked, authoredComments,
+            likes, saves,
         ]
     }
 
@@ -126,18 +130,19 @@ public final class ViewState {
         static let mainLane: Views = [.catalogue, .counters, .longTermInterest, .seen, .social]
         static let secondLane: Views = [.catalogue, .sessionInterest, .trending]
 
-        /// The views that change `table` and the ones its fold reads: video counters read who has seen the
-        /// video, person counters read the follow graph, interest and trending read the catalogue.
+        /// The views that change `table` and the ones its fold reads: video counters read who has seen and
+        /// liked the video, person counters the follow graph, likes and (on erasure) the catalogue, interest
+        /// and trending read the catalogue.
         static func needed(for table: String) -> Views {
             switch table {
-            case "counters.video": [.counters, .seen]
-            case "counters.person": [.counters, .social]
+            case "counters.video": [.counters, .seen, .social]
+            case "counters.person": [.catalogue, .counters, .social]
             case "counters.authoredComments": [.counters]
             case "interest.longTerm": [.catalogue, .longTermInterest]
             case "interest.session": [.catalogue, .sessionInterest]
             case "seen": [.seen]
             case "trending.video", "trending.hashtag", "trending.sound": [.catalogue, .trending]
-            case "social.followers", "social.following", "social.blocked": [.social]
+            case "social.followers", "social.following", "social.blocked", "social.likes", "social.saves": [.social]
             case _ where table.hasPrefix("catalogue."): [.catalogue]
             default: .all
             }

@@ -21,7 +21,7 @@ public final class ViewStore: Projection {
     /// Bump when the tables' encodings or the fold change: a store of another version is rebuilt from events.
     /// (3: interest profiles store their features as differences, `InterestProfile.write`; 4: a person's comments
     /// (`counters.authoredComments`) and erasure that takes comments, follows and captions out, issue 24.)
-    public static let schemaVersion: Int64 = 4
+    public static let schemaVersion: Int64 = 5
     /// A checkpoint is written complete when the rows appended since the last complete one would exceed this
     /// multiple of its size: the history stays within about (1 + factor) times the changes, and loading reads
     /// at most (1 + factor) times the state. A larger factor writes fewer complete checkpoints (a faster

@@ -28,7 +28,7 @@ public struct ViewTimeTravel {
         switch table {
         case "catalogue.video", "counters.video": .video
         case "catalogue.user", "catalogue.creator", "counters.person", "interest.longTerm", "interest.session", "seen",
-            "social.followers", "social.following", "social.blocked", "counters.authoredComments":
+            "social.followers", "social.following", "social.blocked", "social.likes", "social.saves", "counters.authoredComments":
             .person
         case "catalogue.session": .session
         case "trending.video": .regionalVideo

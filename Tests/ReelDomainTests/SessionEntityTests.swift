@@ -118,6 +118,20 @@ import Testing
             == [.commented(CommentPosted(viewer: viewer, video: clip, session: session, comment: 77, text: "nice", occurredAt: at(1)))])
         #expect(try decide(.comment(video: clip, commentID: 77, text: String(repeating: "é", count: 500), at: at(1))).count == 1)
         for text in ["", "  \n", String(repeating: "a", count: 501)] { reject("invalidComment", .comment(video: clip, commentID: 77, text: text, at: at(1))) }
+        // 500 visible characters carrying 2,000 combining marks each: 1 MB that counts as 500 (issue 24).
+        let heavy = String(repeating: "a" + String(repeating: "\u{0301}", count: 2_000), count: 500)
+        #expect(heavy.count == 500 && heavy.utf8.count > 1_000_000)
+        reject("invalidComment", .comment(video: clip, commentID: 77, text: heavy, at: at(1)))
+        // Emoji sequences (a family: 25 bytes, one character) stay allowed within the byte bound.
+        #expect(try decide(.comment(video: clip, commentID: 77, text: String(repeating: "👍🏽", count: 500), at: at(1))).count == 1)
+    }
+
+    @Test func labelsFromTheClientAreBounded() throws {
+        reject("invalidChannel", .share(video: clip, channel: String(repeating: "x", count: 1 << 20), at: at(1)))
+        reject("invalidChannel", .share(video: clip, channel: "", at: at(1)))
+        let fresh = SessionEntity.initialState(id: session)
+        reject("invalidContext", .start(viewer: viewer, region: String(repeating: "R", count: 1 << 20), language: "", device: "", network: "", at: at(0)), fresh)
+        reject("invalidContext", .start(viewer: viewer, region: "US", language: "", device: String(repeating: "d", count: 65), network: "", at: at(0)), fresh)
     }
 
     @Test func onlyCommentsPostedInThisSessionCanBeDeleted() throws {

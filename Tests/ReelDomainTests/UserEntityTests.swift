@@ -35,6 +35,19 @@ import Testing
                        state: given(UserEntity.self, id: me, registered), context: lookup)
     }
 
+    /// Each personal field is bounded in bytes (about 1 MiB each was accepted into the journal: issue 24).
+    @Test func personalFieldsAndRegionAreBounded() {
+        let fresh = given(UserEntity.self, id: me, [])
+        let huge = String(repeating: "x", count: 1 << 20)
+        for (region, email, name) in [(huge, "a@x.pt", "Ana"), ("PT", huge + "@x.pt", "Ana"), ("PT", "a@x.pt", huge),
+                                      ("PT", "a@x.pt", String(repeating: "a\u{0301}\u{0301}\u{0301}\u{0301}\u{0301}", count: 50))] {
+            expectRejected("invalidProfile", UserEntity.self, .register(handle: "ana", region: region, email: email, displayName: name, at: at(0)),
+                           state: fresh, context: lookup)
+            expectRejected("invalidProfile", UserEntity.self, .changeProfile(handle: "ana", region: region, email: email, displayName: name, at: at(1)),
+                           state: given(UserEntity.self, id: me, registered), context: lookup)
+        }
+    }
+
     @Test func validHandleCharacters() throws {
         let handle = "a_b.c9" + String(repeating: "z", count: 24)
         #expect(try UserEntity.decide(.register(handle: handle, region: "PT", email: "", displayName: "", at: at(0)),

@@ -116,6 +116,17 @@ import Testing
             #expect(items2.contains { uint($0["creator_id"]) == creatorID })
             let liked = try await anon.call(.get, "/api/v1/video/\(first)")
             #expect(uint((liked["counters"] as? [String: Any])?["likes"]) == 1)
+            // A second like, from this session or another, changes nothing.
+            let otherSession = try #require(uint(try await viewer.call(.post, "/api/v1/feed/sessions", ["region": "BR"])["session_id"]))
+            for s in [session, otherSession] {
+                #expect(try await viewer.call(.post, "/api/v1/video/\(first)/like", ["session_id": s]).status == .noContent)
+            }
+            // (The newest session's interest is what the admin's interest audit shows below.)
+            #expect(
+                try await viewer.call(.post, "/api/v1/video/\(first)/engage", ["session_id": otherSession, "watch_time_ms": 3000, "completed": true])
+                    .status == .noContent)
+            let likedTwice = try await anon.call(.get, "/api/v1/video/\(first)")
+            #expect(uint((likedTwice["counters"] as? [String: Any])?["likes"]) == 1)
 
             // Follow (above), comment, search, trending.
             #expect(uint(try await anon.call(.get, "/api/v1/users/\(creatorID)")["followers"]) == 1)
@@ -135,6 +146,9 @@ import Testing
             #expect(((comments["comments"] as? [[String: Any]])?.first?["text"] as? String) == "nice tone")
             let found = try await anon.call(.get, "/api/v1/search?q=pattern&type=video")
             #expect((found["results"] as? [[String: Any]])?.contains { uint($0["id"]) == video } == true)
+            let maker = try await anon.call(.get, "/api/v1/search?q=maker&type=creator")
+            #expect((maker["results"] as? [[String: Any]])?.contains { uint($0["id"]) == creatorID } == true, "\(maker.json)")
+            #expect(try await anon.call(.get, "/api/v1/search?q=%2B").errorCode == "missingQuery", "a query with no words")
 
             // Audit with the admin token: why was it shown, and the interest then.
             var admin = anon
@@ -151,6 +165,7 @@ import Testing
             #expect((verification?["recomputed"] as? [Any])?.count == 2)
             let interest = try await admin.call(.get, "/api/v1/audit/users/\(viewerID)/interest")
             #expect((interest["long_term"] as? [[String: Any]])?.isEmpty == false)
+            #expect((interest["session"] as? [[String: Any]])?.isEmpty == false, "\(interest.json)")
             let served = try await admin.call(.get, "/api/v1/audit/users/\(viewerID)/feeds")
             #expect((served["feeds"] as? [Any])?.count == 2)
 
@@ -335,13 +350,13 @@ import Testing
         _ = try ReelServer(configuration: config)
     }
 
-    @Test func rotatingTheSigningKeyLogsNobodyOut() throws {
+    @Test func rotatingTheSigningKeyLogsNobodyOut() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
         let accounts = try AccountStore(path: "\(dir)/accounts.sqlite", tokenLifetimeSeconds: 3600)
-        try accounts.createAccount(user: 7, handle: "Someone", password: "correct horse")
-        #expect(try accounts.verify(handle: "someone", password: "correct horse") == 7)
-        #expect(try accounts.verify(handle: "someone", password: "wrong horse") == nil)
+        try await accounts.createAccount(user: 7, handle: "Someone", password: "correct horse")
+        #expect(try await accounts.verify(handle: "someone", password: "correct horse") == 7)
+        #expect(try await accounts.verify(handle: "someone", password: "wrong horse") == nil)
         let old = try accounts.issueToken(user: 7)
         try accounts.rotateSigningKey()
         let new = try accounts.issueToken(user: 7)

@@ -21,6 +21,7 @@ func serverConfiguration(_ dir: String) -> ReelConfiguration {
     c.media.uploadChunkBytes = 64 << 10
     c.media.retryBackoffSeconds = 0
     c.views.checkpointIntervalSeconds = 1
+    c.server.signUpsPerMinute = 1_000  // tests sign many people up from one address
     return c
 }
 

@@ -31,7 +31,7 @@ public enum CreatorEntity: EventSourcedEntity {
     public static func decide(_ command: Command, state s: State, context: Context) throws(CommandRejected) -> [ReelEvent] {
         switch command {
         case let .updateProfile(name, bio, at):
-            guard name.hasLength(1...maxNameLength), !name.allSatisfy(\.isWhitespace), bio.count <= maxBioLength else {
+            guard name.hasLength(1...maxNameLength), !name.allSatisfy(\.isWhitespace), bio.hasLength(0...maxBioLength) else {
                 throw CommandRejected("invalidProfile", "a name needs 1–\(maxNameLength) characters (not blank) and a bio at most \(maxBioLength)")
             }
             guard context.userExists(s.id) else {

@@ -106,8 +106,16 @@ extension Array where Element == String {
 }
 
 extension String {
-    /// Whether its length in characters (grapheme clusters, as people count them) lies in `range`.
-    func hasLength(_ range: ClosedRange<Int>) -> Bool { range.contains(count) }
+    /// Bytes a limit in characters allows for each: a character is a grapheme cluster, which combining marks
+    /// can make as long as one likes (a 500-character comment of 1,000,500 bytes was accepted). Eight bytes
+    /// covers every script and most emoji sequences; text beyond it is refused as too long.
+    public static let maxBytesPerCharacter = 8
+
+    /// Whether its length in characters (grapheme clusters, as people count them) lies in `range`, and its
+    /// UTF-8 bytes within `maxBytesPerCharacter` times the upper bound.
+    func hasLength(_ range: ClosedRange<Int>) -> Bool {
+        utf8.count <= range.upperBound * Self.maxBytesPerCharacter && range.contains(count)
+    }
 }
 
 /// Snapshot decoding refuses an id list that is not strictly ascending: entities rely on the order.

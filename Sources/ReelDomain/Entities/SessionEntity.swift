@@ -16,6 +16,9 @@ public enum SessionEntity: EventSourcedEntity {
     public static let engagementLimit = 50
     public static let commentLimit = 100
     public static let maxCommentLength = 500
+    public static let maxChannelLength = 32
+    /// Region, language, device and network of a session (and a user's region): short labels.
+    public static let maxContextLength = 64
 
     /// One engagement, for short-term interest. `creator` is 0 where the event does not record it (watch, skip,
     /// comment): the feed resolves it from the catalogue.
@@ -141,6 +144,11 @@ public enum SessionEntity: EventSourcedEntity {
         switch command {
         case let .start(who, region, language, device, network, at):
             guard !s.started else { throw CommandRejected("alreadyStarted", "session \(s.id) has already started") }
+            for (name, value) in [("region", region), ("language", language), ("device", device), ("network", network)] {
+                guard value.hasLength(0...maxContextLength) else {
+                    throw CommandRejected("invalidContext", "the session's \(name) has at most \(maxContextLength) characters")
+                }
+            }
             guard context.userExists(who) else {
                 throw CommandRejected("unknownUser", "no user \(who) according to the catalogue view")
             }
@@ -176,6 +184,9 @@ public enum SessionEntity: EventSourcedEntity {
             guard let v = context.video(video) else { throw unknownVideo(video) }
             return [.unliked(VideoUnliked(viewer: viewer, video: video, session: session, creator: v.creator, occurredAt: at))]
         case let .share(video, channel, at):
+            guard channel.hasLength(1...maxChannelLength) else {
+                throw CommandRejected("invalidChannel", "a share channel has 1–\(maxChannelLength) characters, like \"link\" or \"whatsapp\"")
+            }
             let v = try published(video, context)
             return [.shared(VideoShared(viewer: viewer, video: video, session: session, creator: v.creator, channel: channel, occurredAt: at))]
         case let .save(video, at):
@@ -183,8 +194,10 @@ public enum SessionEntity: EventSourcedEntity {
             return [.saved(VideoSaved(viewer: viewer, video: video, session: session, creator: v.creator, occurredAt: at))]
         case let .comment(video, commentID, text, at):
             _ = try published(video, context)
-            guard !text.allSatisfy(\.isWhitespace), text.count <= maxCommentLength else {
-                throw CommandRejected("invalidComment", "a comment must have 1–\(maxCommentLength) characters and not be blank")
+            guard !text.allSatisfy(\.isWhitespace), text.hasLength(1...maxCommentLength) else {
+                throw CommandRejected(
+                    "invalidComment",
+                    "a comment must have 1–\(maxCommentLength) characters (at most \(maxCommentLength * String.maxBytesPerCharacter) bytes) and not be blank")
             }
             return [.commented(CommentPosted(viewer: viewer, video: video, session: session, comment: commentID, text: text, occurredAt: at))]
         case let .deleteComment(video, commentID, at):

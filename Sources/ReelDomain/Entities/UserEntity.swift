@@ -55,11 +55,13 @@ public enum UserEntity: EventSourcedEntity {
         case let .register(handle, region, email, displayName, at):
             guard !s.registered else { throw CommandRejected("alreadyRegistered", "user \(s.id) is already registered as \(s.handle)") }
             try checkHandle(handle)
+            try checkProfile(region: region, email: email, displayName: displayName)
             return [.userRegistered(UserRegistered(user: s.id, handle: handle, region: region, occurredAt: at),
                                     PersonalProfile(email: email, displayName: displayName))]
 
         case let .changeProfile(handle, region, email, displayName, at):
             try checkHandle(handle)
+            try checkProfile(region: region, email: email, displayName: displayName)
             let personal: PersonalProfile?
             switch (email, displayName) {
             case (nil, nil): personal = nil
@@ -100,8 +102,25 @@ public enum UserEntity: EventSourcedEntity {
         }
     }
 
+    public static let maxEmailBytes = 254  // RFC 5321's limit on a forward path
+    public static let maxDisplayNameLength = 50
+    public static let maxRegionLength = 8
+
+    /// Personal fields and region within their limits (each goes into the journal as written).
+    public static func checkProfile(region: String, email: String?, displayName: String?) throws(CommandRejected) {
+        guard region.hasLength(0...maxRegionLength) else {
+            throw CommandRejected("invalidProfile", "a region is a short code like \"US\" (at most \(maxRegionLength) characters)")
+        }
+        if let email, !(email.utf8.count <= maxEmailBytes) {
+            throw CommandRejected("invalidProfile", "an email address has at most \(maxEmailBytes) bytes")
+        }
+        if let displayName, !displayName.hasLength(0...maxDisplayNameLength) {
+            throw CommandRejected("invalidProfile", "a display name has at most \(maxDisplayNameLength) characters")
+        }
+    }
+
     /// Handles are public and appear in URLs: 1–30 characters of a–z, 0–9, '_' and '.'.
-    static func checkHandle(_ handle: String) throws(CommandRejected) {
+    public static func checkHandle(_ handle: String) throws(CommandRejected) {
         let allowed = handle.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f || $0 == 0x2e }
         guard allowed, (1...30).contains(handle.utf8.count) else {
             throw CommandRejected("invalidHandle", "handle \"\(handle)\" must be 1–30 characters of a–z, 0–9, '_' and '.'")

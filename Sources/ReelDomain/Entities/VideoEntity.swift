@@ -124,7 +124,9 @@ public enum VideoEntity: EventSourcedEntity {
 
     static func checkMetadata(caption: String, hashtags: [String], sourceKind: String, hasSource: Bool, blob: String) throws(CommandRejected) {
         func invalid(_ why: String) -> CommandRejected { CommandRejected("invalidMetadata", why) }
-        guard caption.count <= maxCaptionLength else { throw invalid("the caption has \(caption.count) characters; at most \(maxCaptionLength)") }
+        guard caption.hasLength(0...maxCaptionLength) else {
+            throw invalid("the caption has \(caption.count) characters (\(caption.utf8.count) bytes); at most \(maxCaptionLength) (\(maxCaptionLength * String.maxBytesPerCharacter) bytes)")
+        }
         guard hashtags.count <= maxHashtags else { throw invalid("\(hashtags.count) hashtags; at most \(maxHashtags)") }
         for tag in hashtags {
             guard tag.hasLength(1...maxHashtagLength), tag == tag.lowercased(), !tag.contains(where: { $0 == "#" || $0.isWhitespace }) else {
