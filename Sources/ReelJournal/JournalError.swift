@@ -5,7 +5,7 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Sendable {
             case malformed, corruption, wrongExpectedVersion, io, diskFull, closed, invalidArgument
-            case unsupportedVersion, missingSegment, locked, erased
+            case unsupportedVersion, missingSegment, locked, erased, acknowledgedMissing
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -28,6 +28,8 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
         public static let unsupportedVersion = Code(.unsupportedVersion)
         /// A segment file in the middle of the journal is missing.
         public static let missingSegment = Code(.missingSegment)
+        /// The journal ends before what it had acknowledged as durable (`durable-head`): events are lost.
+        public static let acknowledgedMissing = Code(.acknowledgedMissing)
         /// Another process holds the data directory.
         public static let locked = Code(.locked)
         /// Personal data whose key was deleted (crypto-shredded).

@@ -62,14 +62,19 @@ import Testing
         let fs = SimulatedFileSystem()
         let config = simulatedConfig(fs)
         let j = try Journal.open(config)
-        for i in 0..<10 { try await j.append([watch(UInt64(i))], to: .session(1)) }
+        for i in 0..<9 { try await j.append([watch(UInt64(i))], to: .session(1)) }
+        var headBefore: [UInt8] = []
+        fs.withContents("/j/" + DurableHead.fileName) { headBefore = $0 }
+        try await j.append([watch(9)], to: .session(1))
         j.close()
         let path = "/j/" + SegmentFiles.segmentName(0)
         var fullSize = 0
         fs.withContents(path) { bytes in
             fullSize = bytes.count
-            bytes.removeLast(7)  // a write cut short
+            bytes.removeLast(7)  // a write cut short...
         }
+        // ... so it was never synced, and the durable head still says where the journal was before it.
+        fs.withContents("/j/" + DurableHead.fileName) { $0 = headBefore }
         let again = try Journal.open(config)
         #expect(again.nextPosition == 9)
         #expect(again.recovery.truncatedFile == SegmentFiles.segmentName(0))

@@ -80,6 +80,8 @@ struct Recovery {
         let handle = try fs.openFile("\(dir)/\(activeName)", create: false)
         let bytes = try handle.readAll()
         let scan = try SegmentScanner(file: activeName, basePosition: activeBase, buildStreams: true).scan(bytes)
+        // Before anything is cut: a journal that ends before its durable head lost acknowledged writes.
+        try checkDurableHead(activeBase: activeBase, activeName: activeName, scan: scan, fileLength: bytes.count)
         if let tail = scan.invalidTail {
             report.truncatedFile = activeName
             report.truncatedOffset = tail.offset
@@ -113,6 +115,35 @@ struct Recovery {
             committedNext: scan.nextPosition, headHash: headHash)
         state.anchors = anchors
         return Output(state: state, writerState: writer, report: report)
+    }
+
+    /// Refuses a journal that ends before `durable-head` says it reached: a torn write was never synced, so
+    /// the head never covers one; what it covers and the segments lack was acknowledged and is gone (a file
+    /// cut at a frame boundary, damaged last frames, a deleted active segment). Nothing is repaired: the
+    /// operator restores a backup, or deletes the head file to accept the loss.
+    func checkDurableHead(activeBase: UInt64, activeName: String, scan: SegmentScanner.Result, fileLength: Int) throws(JournalError) {
+        let path = "\(dir)/\(DurableHead.fileName)"
+        guard fs.fileExists(path), let head = DurableHead.decode(try fs.openFile(path, create: false).readAll()) else { return }
+        guard head.nextPosition > scan.nextPosition else { return }
+        let missing = head.nextPosition - scan.nextPosition
+        let remedy = "Restore the journal from a backup (`reel backup restore`); to accept the loss and go on from what is left, "
+            + "delete \(path)."
+        if head.activeBase > activeBase {
+            throw JournalError(
+                .acknowledgedMissing,
+                "the active segment \(SegmentFiles.segmentName(head.activeBase)) is missing: the journal ends in \(activeName) before "
+                    + "position \(scan.nextPosition), but every position before \(head.nextPosition) was acknowledged as durable: \(missing) "
+                    + "acknowledged event\(missing == 1 ? " is" : "s are") missing. " + remedy,
+                file: SegmentFiles.segmentName(head.activeBase))
+        }
+        let damage =
+            scan.invalidTail.map { "its bytes from offset \($0.offset) do not read as frames (\($0.reason))" }
+            ?? "the file ends at offset \(fileLength), on a frame boundary, where it had reached offset \(head.activeLength)"
+        throw JournalError(
+            .acknowledgedMissing,
+            "\(activeName) ends before position \(scan.nextPosition), but every position before \(head.nextPosition) was acknowledged "
+                + "as durable: \(missing) acknowledged event\(missing == 1 ? " is" : "s are") missing, because \(damage). " + remedy,
+            file: activeName, offset: scan.invalidTail?.offset ?? scan.validLength)
     }
 
     func createSegment(base: UInt64) throws(JournalError) {

@@ -39,6 +39,8 @@ final class Writer: @unchecked Sendable {
     private let syncerDone = DispatchSemaphore(value: 0)
     private let joined = Mutex(false)
     private var started = false
+    /// `durable-head`, opened at the first sync (only the sync thread touches it).
+    private var durableHead: (any JournalFileHandle)?
 
     init(configuration: JournalConfiguration, fileSystem: any JournalFileSystem, queue: AppendQueue, state: WriterState) {
         self.configuration = configuration
@@ -176,7 +178,7 @@ final class Writer: @unchecked Sendable {
             return
         }
         let group = WrittenGroup(
-            handle: handle, acks: acks, batches: batches, entries: records.map { ($0.stream, $0.sequence) },
+            handle: handle, base: state.activeBase, acks: acks, batches: batches, entries: records.map { ($0.stream, $0.sequence) },
             nextPosition: state.nextPosition + UInt64(records.count), length: offset, hash: hash)
         state.activeLength = offset
         state.nextPosition = group.nextPosition
@@ -224,10 +226,17 @@ final class Writer: @unchecked Sendable {
     private func syncLoop() {
         var dirty: [ObjectIdentifier: any JournalFileHandle] = [:]
         var lastSync = Date()
+        var unsyncedHead: DurableHead?
         func syncDirty() {
+            var failed = false
             for h in dirty.values {
-                do throws(JournalError) { try h.sync() } catch { poison(error) }
+                do throws(JournalError) { try h.sync() } catch {
+                    poison(error)
+                    failed = true
+                }
             }
+            if !failed, let head = unsyncedHead { recordDurable(head) }
+            unsyncedHead = nil
             dirty.removeAll()
             lastSync = Date()
         }
@@ -247,9 +256,14 @@ final class Writer: @unchecked Sendable {
                 } else {
                     for g in groups { dirty[ObjectIdentifier(g.handle)] = g.handle }
                 }
+                let last = groups[groups.count - 1]
+                let head = DurableHead(nextPosition: last.nextPosition, activeBase: last.base, activeLength: UInt64(last.length))
                 if let failure {
                     for g in groups { for (c, _) in g.acks { c(.failure(failure)) } }
                 } else {
+                    // Synced (or, between interval syncs, written): the head is recorded after the data's
+                    // sync, never before, so it cannot claim more than is on disk.
+                    if syncEachCommit { recordDurable(head) } else { unsyncedHead = head }
                     publish(groups)
                 }
             }
@@ -257,6 +271,17 @@ final class Writer: @unchecked Sendable {
             stage.markIdle()
         }
         syncDirty()
+        durableHead?.close()
+        durableHead = nil
+    }
+
+    /// Overwrites `durable-head` in place (32 bytes, no sync of its own: see `DurableHead`). A failure only
+    /// weakens the check at the next open, so it is not the appends' failure.
+    private func recordDurable(_ head: DurableHead) {
+        if durableHead == nil {
+            durableHead = try? fs.openFile("\(configuration.directory)/\(DurableHead.fileName)", create: true)
+        }
+        try? durableHead?.write(head.encoded(), at: 0)
     }
 
     /// Makes written groups visible to readers, then acknowledges them.
@@ -335,6 +360,8 @@ final class Writer: @unchecked Sendable {
 /// A group the writer thread has written but not yet synced.
 struct WrittenGroup: @unchecked Sendable {
     var handle: any JournalFileHandle
+    /// The segment `handle` writes (its base position).
+    var base: UInt64
     var acks: [(AppendCompletion, AppendResult)]
     var batches: [BatchEntry]
     /// Stream and sequence of each event, in position order.
