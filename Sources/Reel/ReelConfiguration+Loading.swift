@@ -95,6 +95,7 @@ extension ReelConfiguration {
         .int("server.engageRatePerSecond", \.server.engageRatePerSecond, 1...1_000_000, "Engagement posts per second per user."),
         .int("server.uploadChunksPerSecond", \.server.uploadChunksPerSecond, 1...100_000, "Upload chunks per second per user."),
         .int("server.signUpsPerMinute", \.server.signUpsPerMinute, 1...1_000_000, "Sign-ups per minute from one client address (that many at once)."),
+        .bool("server.publicMetrics", \.server.publicMetrics, "Serve /metrics without the admin token (for a scraper on a trusted network)."),
         .list("server.adminToken", \.server.adminToken, "Audit API bearer token (empty: generated into <data-dir>/admin.token)."),
         .int("server.tokenLifetimeHours", \.server.tokenLifetimeHours, 1...24 * 365, "Hours a login token stays valid."),
     ]

@@ -142,6 +142,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var uploadChunksPerSecond = 20
         /// Sign-ups per minute from one client address (and that many at once).
         public var signUpsPerMinute = 20
+        /// Serve `/metrics` without the admin token (for a scraper on a trusted network).
+        public var publicMetrics = false
         /// The bearer token of the audit API; empty: generated at first start into `<data-dir>/admin.token`.
         public var adminToken = ""
         /// Hours a login token stays valid.

@@ -65,7 +65,7 @@ public final class ReelEngine: Service, Sendable {
     /// Opens the data directory (creating it when new), locks it, recovers the journal and loads the views'
     /// checkpoint. Blocking (recovery reads the journal's tail): call it before starting the service group.
     public init(
-        configuration: ReelConfiguration, logger: Logger = Logger(label: "reel"), build: String = "dev",
+        configuration: ReelConfiguration, logger: Logger = Logger(label: "reel"), build: String = ReelBuild.current,
         clock: any JournalClock = SystemClock()
     ) throws(ReelError) {
         self.configuration = configuration
@@ -204,7 +204,8 @@ public final class ReelEngine: Service, Sendable {
             // Catching up after start (or rebuilding views of an older schema) can take a while: say how far.
             if !isReady, ContinuousClock.now - lastProgress >= .seconds(2) {
                 lastProgress = .now
-                let folded = viewRunner.read { $0.nextPosition }
+                // Capped at the start's target: events appended since (or at shutdown) are not part of it.
+                let folded = min(readyAt, viewRunner.read { $0.nextPosition })
                 let learned = modelRunner.read { $0.nextPosition }
                 logger.info("views catching up: \(folded) of \(readyAt) events folded (\(readyAt == 0 ? 100 : folded * 100 / readyAt)%), model \(learned)")
             }

@@ -10,6 +10,8 @@ public struct VerifyReport: Sendable {
     public var headHash: [UInt8] = FrameCodec.zeroHash
     /// Every problem found, each naming its file and offset. Empty means the journal verifies.
     public var problems: [JournalError] = []
+    /// What is not a problem but worth saying: a missing derived index, which the next writable open rebuilds.
+    public var notes: [String] = []
     public var ok: Bool { problems.isEmpty }
 }
 
@@ -47,10 +49,14 @@ extension Journal {
                     do throws(JournalError) {
                         let h = try FrameCodec.validate(rest)
                         guard CompactionAnchor.links(h.previousHash, after: previousHash, anchor: anchor) else {
-                            return JournalError(.corruption, "hash chain broken: batch does not link to the one before", file: seg.name, offset: offset)
+                            return JournalError(
+                                .corruption, "hash chain broken: batch does not link to the one before", file: seg.name,
+                                offset: offset)
                         }
                         guard h.firstPosition == expected else {
-                            return JournalError(.corruption, "batch starts at \(h.firstPosition), expected \(expected)", file: seg.name, offset: offset)
+                            return JournalError(
+                                .corruption, "batch starts at \(h.firstPosition), expected \(expected)", file: seg.name,
+                                offset: offset)
                         }
                         let frame = UnsafeRawBufferPointer(rebasing: rest[0..<h.frameLength])
                         var events: [RecordedEvent] = []
@@ -59,7 +65,8 @@ extension Journal {
                         anchor = nil
                         batchesSeen.append(
                             BatchEntry(
-                                firstPosition: h.firstPosition, offset: UInt64(offset), recordedAt: h.recordedAt.microseconds,
+                                firstPosition: h.firstPosition, offset: UInt64(offset),
+                                recordedAt: h.recordedAt.microseconds,
                                 eventCount: UInt32(h.eventCount), frameLength: UInt32(h.frameLength)))
                         expected = h.nextPosition
                         report.batches += 1
@@ -77,22 +84,37 @@ extension Journal {
             }
             if i < segments.count - 1 {
                 let idxName = SegmentFiles.indexName(seg.base)
-                do throws(JournalError) {
-                    let idx = try SegmentFiles.decodeIndex(
-                        try fs.openFile("\(directory)/\(idxName)", create: false).readAll(), base: seg.base, file: idxName)
-                    if idx.batches != batchesSeen || idx.lastHash != previousHash || idx.nextPosition != expected {
-                        report.problems.append(JournalError(.corruption, "position index disagrees with its segment", file: idxName))
+                // An index is derived from its segment (checked above): missing is not damage.
+                let missing = [idxName, SegmentFiles.streamIndexName(seg.base)].filter {
+                    !fs.fileExists("\(directory)/\($0)")
+                }
+                if !missing.isEmpty {
+                    report.notes.append(
+                        "\(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") missing: derived from \(seg.name), "
+                            + "rebuilt when the journal is next opened for writing")
+                } else {
+                    do throws(JournalError) {
+                        let idx = try SegmentFiles.decodeIndex(
+                            try fs.openFile("\(directory)/\(idxName)", create: false).readAll(), base: seg.base,
+                            file: idxName)
+                        if idx.batches != batchesSeen || idx.lastHash != previousHash || idx.nextPosition != expected {
+                            report.problems.append(
+                                JournalError(.corruption, "position index disagrees with its segment", file: idxName))
+                        }
+                        _ = try sealedStreams(seg)
+                    } catch {
+                        report.problems.append(error)
                     }
-                    _ = try sealedStreams(seg)
-                } catch {
-                    report.problems.append(error)
                 }
             }
             // A compacted segment's successor links to its original last hash, vouched for by the anchor.
             anchor = anchors[seg.base]
             // (It may also still name the original: a compaction stopped by a crash before its rename.)
             if let a = anchor, a.compactedLastHash != previousHash && a.originalLastHash != previousHash {
-                report.problems.append(JournalError(.corruption, "compaction anchor does not match its segment", file: CompactionAnchor.fileName(seg.base)))
+                report.problems.append(
+                    JournalError(
+                        .corruption, "compaction anchor does not match its segment",
+                        file: CompactionAnchor.fileName(seg.base)))
             }
         }
         report.headHash = previousHash

@@ -30,6 +30,10 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
         public var pollInterval: Duration = .milliseconds(1)
         /// Decrypt personal data for the fold (needed by views that index names).
         public var decryptPersonal = true
+        /// Checkpoint as soon as the first catch-up reaches the head when it folded at least this many events
+        /// since the last checkpoint (0: never early). A projection with a long interval (the model's 120 s)
+        /// would otherwise re-read all of it at every start of a crash loop (issue 24, item 16).
+        public var checkpointAfterCatchUpEvents: UInt64 = 10_000
         public init() {}
     }
 
@@ -146,6 +150,16 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
         return checkpointFailure
     }
 
+    private func checkpointAfterCatchUp() {
+        let behind = stateLock.withWriteLock {
+            lock.lock()
+            defer { lock.unlock() }
+            return projection.nextPosition - lastCheckpointPosition
+        }
+        guard policy.checkpointAfterCatchUpEvents > 0, behind >= policy.checkpointAfterCatchUpEvents else { return }
+        do { try checkpoint() } catch { logger.warning("checkpoint after catching up failed; retrying later", metadata: ["error": "\(error)"]) }
+    }
+
     /// Checkpoints now (for shutdown and tests).
     public func checkpoint() throws {
         try stateLock.withWriteLock {
@@ -243,6 +257,7 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
 
     private func follow() {
         let pause = Double(policy.pollInterval.components.attoseconds) / 1e18 + Double(policy.pollInterval.components.seconds)
+        var reachedHead = false
         while true {
             lock.lock()
             let stop = stopping
@@ -250,7 +265,13 @@ public final class ProjectionRunner<P: Projection>: @unchecked Sendable {
             if stop { break }
             do {
                 // Idle: sleep until the journal commits something new (bounded, so a stop is seen quickly).
-                if try catchUp() == 0 { _ = journal.waitForCommit(beyond: read { $0.nextPosition }, timeout: .milliseconds(max(1, Int(pause * 1000)) * 50)) }
+                if try catchUp() == 0 {
+                    if !reachedHead {
+                        reachedHead = true
+                        checkpointAfterCatchUp()
+                    }
+                    _ = journal.waitForCommit(beyond: read { $0.nextPosition }, timeout: .milliseconds(max(1, Int(pause * 1000)) * 50))
+                }
             } catch {
                 logger.error("projection stopped", metadata: ["error": "\(error)"])
                 lock.lock()

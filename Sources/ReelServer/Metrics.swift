@@ -17,8 +17,15 @@ public enum ReelMetrics {
         return registry
     }
 
-    static func addRoute(to router: Router<ReelRequestContext>, registry: PrometheusCollectorRegistry) {
-        router.get("metrics") { _, _ -> Response in
+    /// Behind the admin token unless `server.publicMetrics`: the metrics name routes, queue depths and error
+    /// rates an attacker would like to watch.
+    static func addRoute(to router: Router<ReelRequestContext>, registry: PrometheusCollectorRegistry, api: ReelAPI, isPublic: Bool) {
+        router.get("metrics") { request, _ -> Response in
+            if !isPublic {
+                do { try api.requireAdmin(request) } catch {
+                    throw APIError(.unauthorized, "adminOnly", "/metrics needs the admin token (or server.publicMetrics)")
+                }
+            }
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16_384)
             registry.emit(into: &buffer)

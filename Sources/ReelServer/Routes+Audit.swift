@@ -43,11 +43,6 @@ extension ReelAPI {
         var recomputed: [UInt64]
     }
     struct FeedsOut: ResponseCodable { var feeds: [ServedFeedOut] }
-    struct EntityOut: ResponseCodable {
-        var position: UInt64
-        var version: UInt64
-        var state: String
-    }
 
     func moment(_ request: Request) throws -> (Moment, Timestamp?) {
         guard let text = request.uri.queryParameters["at"].map(String.init), !text.isEmpty else { return (.now, nil) }
@@ -132,7 +127,7 @@ extension ReelAPI {
             }
             return FeedsOut(feeds: feeds.sorted { $0.servedAt > $1.servedAt })
         }
-        audit.get("entities/{kind}/{id}") { request, context -> EntityOut in
+        audit.get("entities/{kind}/{id}") { request, context -> Response in
             try requireAdmin(request)
             let kindName = try context.parameters.require("kind")
             guard let kind = EntityKind(rawValue: kindName) else {
@@ -141,7 +136,11 @@ extension ReelAPI {
             }
             let (m, _) = try moment(request)
             let a = try engine.audit(kind, try context.parameters.require("id", as: UInt64.self), at: m)
-            return EntityOut(position: a.position, version: a.version, state: a.state.rendered)
+            // The state as JSON inside the answer (not JSON text in a string), with its own field names.
+            let body = "{\"position\":\(a.position),\"state\":\(a.state.rendered),\"version\":\(a.version)}"
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
     }
 }

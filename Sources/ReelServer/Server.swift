@@ -69,7 +69,7 @@ public struct ReelServer: Sendable {
         router.add(middleware: LogRequestsMiddleware(.debug))
         if let metrics {
             router.add(middleware: MetricsMiddleware())
-            ReelMetrics.addRoute(to: router, registry: metrics)
+            ReelMetrics.addRoute(to: router, registry: metrics, api: api, isPublic: engine.configuration.server.publicMetrics)
         }
         addRoutes(to: router)
         let c = engine.configuration.server

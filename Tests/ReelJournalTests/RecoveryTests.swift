@@ -127,6 +127,22 @@ import Testing
         #expect(throws: JournalError.self) { while try cursor.next() != nil {} }
     }
 
+    /// `verify` on a read-only journal whose derived index is gone: a note, not a failure (issue 24, item 16:
+    /// it exited 1 for a file the next open rebuilds).
+    @Test func aMissingIndexIsANoteForVerifyNotAProblem() async throws {
+        let fs = SimulatedFileSystem()
+        let config = simulatedConfig(fs, segmentSize: 500)
+        let j = try Journal.open(config)
+        for i in 0..<60 { try await j.append([watch(UInt64(i))], to: .session(UInt64(i % 3))) }
+        j.close()
+        try fs.remove("/j/" + SegmentFiles.indexName(0))
+        var readOnly = config
+        readOnly.readOnly = true
+        let report = try Journal.open(readOnly).verify()
+        #expect(report.ok, "\(report.problems)")
+        #expect(report.notes.contains { $0.contains(SegmentFiles.indexName(0)) && $0.contains("rebuilt") }, "\(report.notes)")
+    }
+
     @Test func truncatedOrMissingIndexesAreRebuilt() async throws {
         let fs = SimulatedFileSystem()
         let config = simulatedConfig(fs, segmentSize: 500)

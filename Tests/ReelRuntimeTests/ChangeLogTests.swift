@@ -46,6 +46,26 @@ import Testing
 extension ChangeLogTests {
     /// A store on disk writes its changes into the history; one in memory keeps none (nothing could read it
     /// later) and tracks no changes, and both hold the same views.
+    /// A projection whose checkpoints are far apart checkpoints once its first catch-up reaches the head, so
+    /// a crash loop does not re-read the whole journal at every start (issue 24, item 16).
+    @Test func aLongCatchUpIsCheckpointedAtTheHead() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let journal = try Journal.open(try .sealing(directory: "\(dir)/journal", keys: "\(dir)/keys.sqlite"))
+        try await DomainWorkload(users: 40, creators: 4, videos: 30).write(to: journal, sessionEvents: 12_000, batch: 64)
+        var policy = ProjectionRunner<ViewStore>.Policy()
+        policy.checkpointEvents = 10_000_000
+        policy.checkpointInterval = .seconds(3_600)
+        let store = try ViewStore(path: "\(dir)/views.sqlite")
+        let runner = ProjectionRunner(journal: journal, projection: store, policy: policy)
+        runner.start()
+        #expect(runner.waitUntil(folded: journal.nextPosition - 1))
+        for _ in 0..<200 where try store.checkpointPositions().isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try store.checkpointPositions() == [journal.nextPosition], "checkpointed at the head, not an hour later")
+        try runner.stop()
+        journal.close()
+    }
+
     @Test func onlyAStoreOnDiskKeepsHistory() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }

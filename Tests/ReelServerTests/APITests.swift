@@ -166,6 +166,8 @@ import Testing
             let interest = try await admin.call(.get, "/api/v1/audit/users/\(viewerID)/interest")
             #expect((interest["long_term"] as? [[String: Any]])?.isEmpty == false)
             #expect((interest["session"] as? [[String: Any]])?.isEmpty == false, "\(interest.json)")
+            let entity = try await admin.call(.get, "/api/v1/audit/entities/user/\(viewerID)")
+            #expect((entity["state"] as? [String: Any])?["handle"] as? String == "watcher", "state is JSON, not JSON text: \(entity.json)")
             let served = try await admin.call(.get, "/api/v1/audit/users/\(viewerID)/feeds")
             #expect((served["feeds"] as? [Any])?.count == 2)
 
@@ -299,7 +301,14 @@ import Testing
             _ = try await anon.signUp("counted")
             let health = try await anon.call(.get, "/health")
             #expect(health.status == .ok && health["ready"] as? Bool == true)
-            let metrics = try await anon.call(.get, "/metrics")
+            #expect(try await anon.call(.get, "/metrics").errorCode == "adminOnly", "metrics need the admin token")
+            let page = try await anon.call(.get, "/")
+            #expect(page.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("script-src 'self'") == true)
+            #expect(page.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+            var admin = anon
+            admin.token = "test-admin-token"
+            let metrics = try await admin.call(.get, "/metrics")
             let text = String(buffer: metrics.body)
             #expect(metrics.status == .ok && metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             for name in [

@@ -35,7 +35,7 @@ struct JournalCommand: AsyncParsableCommand {
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print events as JSON lines.")
         @OptionGroup var data: DataDirectoryOptions
-        @Option(help: "Only this stream (kind:id, e.g. 2:17).") var stream: String?
+        @Option(help: "Only this stream: user:ID, session:ID, video:ID, creator:ID (or kind:id, e.g. 2:17).") var stream: String?
         @Option(help: "Only this event type (e.g. video.watched).") var type: String?
         @Option(help: "Recorded at or after this time (ISO-8601 or Unix seconds).") var from: String?
         @Option(help: "Recorded at or before this time (ISO-8601 or Unix seconds).") var to: String?
@@ -60,7 +60,7 @@ struct JournalCommand: AsyncParsableCommand {
                 return printed < max
             }
             if let stream {
-                guard let s = StreamID(parsing: stream) else { throw ValidationError("--stream: expected kind:id, got '\(stream)'") }
+                let s = try AuditCommand.stream(stream)  // the same names `audit entity` takes
                 for e in try j.readStream(s, decryptPersonal: true) where try !show(e) { break }
             } else {
                 var cursor = j.events(from: start, to: end, decryptPersonal: true)
@@ -81,6 +81,7 @@ struct JournalCommand: AsyncParsableCommand {
                 ("ok", .bool(r.ok)), ("segments", .int(Int64(r.segments))), ("batches", .int(Int64(r.batches))),
                 ("events", .uint(r.events)), ("bytes", .int(Int64(r.bytes))), ("headHash", .string(r.headHash.hexString)),
                 ("problems", .array(r.problems.map { .string($0.description) })),
+                ("notes", .array(r.notes.map { .string($0) })),
             ]
             print(JSONValue.object(fields).rendered)
             if !r.ok { throw ExitCode(1) }
