@@ -261,10 +261,11 @@ final class Writer: @unchecked Sendable {
                 if let failure {
                     for g in groups { for (c, _) in g.acks { c(.failure(failure)) } }
                 } else {
-                    // Synced (or, between interval syncs, written): the head is recorded after the data's
-                    // sync, never before, so it cannot claim more than is on disk.
-                    if syncEachCommit { recordDurable(head) } else { unsyncedHead = head }
+                    // The head is recorded after the data's sync, never before, so it cannot claim more than
+                    // is on disk; and after the acknowledgements, so it adds nothing to their latency (a crash
+                    // in between leaves it one group behind, which only weakens the check).
                     publish(groups)
+                    if syncEachCommit { recordDurable(head) } else { unsyncedHead = head }
                 }
             }
             if let interval = syncInterval, !dirty.isEmpty, Date().timeIntervalSince(lastSync) >= interval { syncDirty() }
