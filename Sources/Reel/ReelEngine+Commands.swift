@@ -68,6 +68,16 @@ extension ReelEngine {
         try await withNewID("registerUser", users) { id in .register(handle: handle, region: region, email: email, displayName: displayName, at: at ?? self.now) }
     }
 
+    /// Runs `body` with every event its commands record tagged with `id` (`EventMetadata.causationID`), so
+    /// a subscriber can tell from the journal alone that the command was carried out (`Idempotency-Key`).
+    public static func withCommandID<T: Sendable>(_ id: UInt64, _ body: () async throws -> T) async rethrows -> T {
+        try await CommandCausation.$id.withValue(id) { try await body() }
+    }
+
+    /// Where the journal ends now: a subscriber that has received everything before it has seen every
+    /// command acknowledged so far.
+    public var journalEnd: UInt64 { journal.nextPosition }
+
     /// A fresh id for an entity the caller creates (a user it must record elsewhere before the journal names it).
     public func newID() -> UInt64 { ids.next() }
 

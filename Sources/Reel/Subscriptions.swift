@@ -9,6 +9,8 @@ public struct SubscribedEvent: Sendable {
     public var stream: StreamID
     public var recordedAt: Timestamp
     public var event: ReelEvent
+    /// The command id the event was recorded under (`ReelEngine.withCommandID`), if any.
+    public var causation: UInt64? = nil
 }
 
 /// A host's own read model, fed every domain event in journal order: from its checkpoint, catching up,
@@ -84,7 +86,8 @@ final class SubscriberProjection<S: EventSubscriber>: Projection {
             var r = recorded
             try EventCatalog.upcasters.upcast(&r)
             if let e = try ReelEvent.decode(r) {
-                decoded.append(SubscribedEvent(position: r.position, stream: r.stream, recordedAt: r.recordedAt, event: e))
+                decoded.append(
+                    SubscribedEvent(position: r.position, stream: r.stream, recordedAt: r.recordedAt, event: e, causation: r.metadata.causationID))
             }
         }
         if !decoded.isEmpty { try subscriber.receive(decoded) }

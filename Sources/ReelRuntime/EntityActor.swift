@@ -63,7 +63,8 @@ public actor EntityActor<E: EventSourcedEntity> {
             let events = try E.decide(command, state: state, context: host.context)
             if events.isEmpty { return CommandReceipt(version: version, firstPosition: nil, eventCount: 0) }
             let expected = version
-            let metadata = E.metadata(for: command, state: state)
+            var metadata = E.metadata(for: command, state: state)
+            if let id = CommandCausation.id { metadata.causationID = id }
             for e in events { E.evolve(&state, with: e) }
             version += UInt64(events.count)
             inFlight.append(version)

@@ -7,6 +7,7 @@ extension ReelAPI {
     /// Every route of API v1, media delivery, health and the web client.
     public func addRoutes(to router: Router<ReelRequestContext>) {
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: IdempotencyMiddleware(api: self))
         let v1 = router.group("api/v1")
         addAccountRoutes(v1)
         addFeedRoutes(v1)

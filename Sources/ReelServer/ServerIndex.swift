@@ -16,7 +16,22 @@ public final class ServerIndex: EventSubscriber, Sendable {
         public var text: String
         public var postedAt: Timestamp
     }
+    /// The first event a command with an idempotency key recorded (`ReelEngine.withCommandID`).
+    public struct RecordedCommand: Sendable {
+        public var position: UInt64
+        public var recordedAt: Timestamp
+        public var event: ReelEvent
+    }
+    /// How long command ids are remembered (by journal time): longer than any client's retries.
+    public static let commandMemorySeconds: Double = 24 * 3600
+
     struct State {
+        var commands: [UInt64: RecordedCommand] = [:]
+        /// Command ids in journal order, for forgetting them after `commandMemorySeconds`.
+        var commandLog: [(id: UInt64, at: Timestamp)] = []
+        var commandLogStart = 0
+        /// Everything before this position was received.
+        var delivered: UInt64 = 0
         var sessions: [UInt64: [SessionRef]] = [:]
         var comments: [UInt64: [Comment]] = [:]
         var sessionOwner: [UInt64: UInt64] = [:]
@@ -24,12 +39,36 @@ public final class ServerIndex: EventSubscriber, Sendable {
     let state = Mutex(State())
 
     public init() {}
+
+    static func forgetOldCommands(_ s: inout State) {
+        guard let newest = s.commandLog.last?.at else { return }
+        let horizon = newest.milliseconds - Int64(commandMemorySeconds * 1000)
+        while s.commandLogStart < s.commandLog.count, s.commandLog[s.commandLogStart].at.milliseconds < horizon {
+            s.commands[s.commandLog[s.commandLogStart].id] = nil
+            s.commandLogStart += 1
+        }
+        if s.commandLogStart > 4096 && s.commandLogStart * 2 > s.commandLog.count {
+            s.commandLog.removeFirst(s.commandLogStart)
+            s.commandLogStart = 0
+        }
+    }
+
+    /// The command recorded under `id`, if the journal has one (within `commandMemorySeconds`).
+    public func command(_ id: UInt64) -> RecordedCommand? { state.withLock { $0.commands[id] } }
+
+    /// Everything before this journal position has been received.
+    public var delivered: UInt64 { state.withLock { $0.delivered } }
     public var nextPosition: UInt64 { 0 }
     public func checkpoint() throws {}
 
     public func receive(_ events: [SubscribedEvent]) throws {
         state.withLock { s in
             for e in events {
+                s.delivered = e.position + 1
+                if let c = e.causation, s.commands[c] == nil {
+                    s.commands[c] = RecordedCommand(position: e.position, recordedAt: e.recordedAt, event: e.event)
+                    s.commandLog.append((c, e.recordedAt))
+                }
                 switch e.event {
                 case .sessionStarted(let x):
                     s.sessions[x.viewer, default: []].append(SessionRef(session: x.session, startedAt: x.occurredAt))
@@ -44,6 +83,7 @@ public final class ServerIndex: EventSubscriber, Sendable {
                 default: break
                 }
             }
+            Self.forgetOldCommands(&s)
         }
     }
 

@@ -12,19 +12,27 @@ import Testing
     struct HTTP {
         let port: Int
         var token: String?
-        func call(_ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil) async throws -> (Int, [String: Any]) {
+        func call(_ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil, key: String? = nil) async throws -> (Int, [String: Any]) {
+            try await callWithHeaders(method, path, body, key: key).0
+        }
+
+        func callWithHeaders(_ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil, key: String? = nil) async throws
+            -> ((Int, [String: Any]), HTTPFields)
+        {
             let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10)))
             client.connect()
             defer { Task { try? await client.shutdown() } }
             var headers = HTTPFields()
+            if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
             if let token { headers[.authorization] = "Bearer \(token)" }
             var buffer: ByteBuffer?
             if let body {
                 headers[.contentType] = "application/json"
-                buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
+                buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
             }
             let r = try await client.execute(.init(path, method: method, headers: headers, body: buffer))
-            return (Int(r.status.code), (try? JSONSerialization.jsonObject(with: Data(buffer: r.body ?? ByteBuffer()))) as? [String: Any] ?? [:])
+            let json = (try? JSONSerialization.jsonObject(with: Data(buffer: r.body ?? ByteBuffer()))) as? [String: Any] ?? [:]
+            return ((Int(r.status.code), json), r.headers)
         }
     }
 
@@ -46,15 +54,9 @@ import Testing
         throw TestFailure("the server did not become ready")
     }
 
-    @Test func killedUnderLoadKeepsEveryAcknowledgedEngagement() async throws {
-        let reel = try #require(reelExecutable())
-        let dir = temporaryDirectory()
-        defer { cleanup(dir) }
-        let port = Int.random(in: 20_000...40_000)
-        var http = HTTP(port: port)
-        var server = try start(reel, "\(dir)/data", port: port)
-        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-        try await waitReady(http)
+    /// Logs the demo account in and waits for its three clips: (client with token, published videos).
+    func demo(_ http: HTTP) async throws -> (HTTP, [UInt64]) {
+        var http = http
         var videos: [UInt64] = []
         for _ in 0..<300 where videos.count < 3 {
             // The demo account and clips appear once the seeder and the media pipeline are done.
@@ -69,6 +71,18 @@ import Testing
             if videos.count < 3 { try await Task.sleep(for: .milliseconds(200)) }
         }
         try #require(videos.count == 3, "three demo clips published")
+        return (http, videos)
+    }
+
+    @Test func killedUnderLoadKeepsEveryAcknowledgedEngagement() async throws {
+        let reel = try #require(reelExecutable())
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let port = Int.random(in: 20_000...40_000)
+        var server = try start(reel, "\(dir)/data", port: port)
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        try await waitReady(HTTP(port: port))
+        let (http, videos) = try await demo(HTTP(port: port))
         let (_, s) = try await http.call(.post, "/api/v1/feed/sessions", ["region": "US"])
         let session = try #require((s["session_id"] as? NSNumber)?.uint64Value)
 
@@ -110,6 +124,112 @@ import Testing
         server.waitUntilExit()
         #expect(server.terminationStatus == 0, "SIGTERM: a clean shutdown")
     }
+}
+
+extension ServerCrashTests {
+    /// Shares (which count every time) posted with an `Idempotency-Key` each, the server SIGKILLed mid-flight
+    /// twice; every request left unanswered is retried with its key after the restart. Each key counts once:
+    /// nothing acknowledged is lost and no retry duplicates (issue 24, item 15).
+    @Test func retriesWithIdempotencyKeysNeitherLoseNorDuplicate() async throws {
+        let reel = try #require(reelExecutable())
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let port = Int.random(in: 20_000...40_000)
+        var server = try start(reel, "\(dir)/data", port: port)
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        try await waitReady(HTTP(port: port))
+        let (http, videos) = try await demo(HTTP(port: port))
+        let video = videos[0]
+        let (_, s) = try await http.call(.post, "/api/v1/feed/sessions", ["region": "US"])
+        let session = try #require((s["session_id"] as? NSNumber)?.uint64Value)
+        let body: [String: Any] = ["session_id": session, "channel": "link"]
+        let keys = KeyLog()
+        for cycle in 0..<2 {
+            let client = http
+            let load = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for c in 0..<6 {
+                        group.addTask {
+                            var i = 0
+                            while !Task.isCancelled {
+                                let key = "cycle\(cycle)-client\(c)-\(i)"
+                                i += 1
+                                keys.sent(key)
+                                let share: [String: Any] = ["session_id": session, "channel": "link"]
+                                while !Task.isCancelled {
+                                    guard let (status, _) = try? await client.call(.post, "/api/v1/video/\(video)/share", share, key: key) else {
+                                        return  // unanswered (the server died): retried after the restart
+                                    }
+                                    if status == 204 {
+                                        keys.answered(key)
+                                        break
+                                    }
+                                    // Over the rate limit (429): a client waits and retries with the same key.
+                                    keys.refused(status)
+                                    try? await Task.sleep(for: .milliseconds(50))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while keys.answeredCount < 150 * (cycle + 1) {
+                try #require(ContinuousClock.now < deadline, "only \(keys.answeredCount) shares answered in a minute; refused: \(keys.refusals)")
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+            load.cancel()
+            await load.value
+            server = try start(reel, "\(dir)/data", port: port)
+            try await waitReady(http)
+            var replayed = 0
+            for key in keys.unanswered {
+                var ((status, _), headers) = try await http.callWithHeaders(.post, "/api/v1/video/\(video)/share", body, key: key)
+                for _ in 0..<50 where status == 429 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    ((status, _), headers) = try await http.callWithHeaders(.post, "/api/v1/video/\(video)/share", body, key: key)
+                }
+                #expect(status == 204, "retry of \(key): \(status)")
+                if headers[HTTPField.Name("Idempotent-Replayed")!] == "true" { replayed += 1 }
+                keys.answered(key)
+            }
+            // A retry of an acknowledged key is a replay, never a second share.
+            let ((_, _), again) = try await http.callWithHeaders(.post, "/api/v1/video/\(video)/share", body, key: "cycle\(cycle)-client0-0")
+            #expect(again[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            _ = replayed
+        }
+        var shares = -1
+        for _ in 0..<100 {
+            let (_, v) = try await http.call(.get, "/api/v1/video/\(video)")
+            shares = ((v["counters"] as? [String: Any])?["shares"] as? NSNumber)?.intValue ?? -1
+            if shares == keys.answeredCount { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(keys.unanswered.isEmpty)
+        #expect(shares == keys.answeredCount, "\(keys.answeredCount) keys, each once; \(shares) shares counted")
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+    }
+}
+
+final class KeyLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: Set<String> = []
+    private var done: Set<String> = []
+    func sent(_ k: String) { lock.withLock { _ = pending.insert(k) } }
+    func answered(_ k: String) {
+        lock.withLock {
+            pending.remove(k)
+            done.insert(k)
+        }
+    }
+    private var refusedStatuses: [Int: Int] = [:]
+    func refused(_ status: Int) { lock.withLock { refusedStatuses[status, default: 0] += 1 } }
+    var refusals: [Int: Int] { lock.withLock { refusedStatuses } }
+    var answeredCount: Int { lock.withLock { done.count } }
+    var unanswered: [String] { lock.withLock { pending.sorted() } }
 }
 
 final class Acks: @unchecked Sendable {

@@ -46,7 +46,7 @@ struct API {
         var buffer = raw
         if let body {
             headers[.contentType] = "application/json"
-            buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
+            buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
         }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: buffer)
         let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]

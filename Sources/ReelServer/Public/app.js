@@ -22,13 +22,33 @@ class ApiError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
-/** One JSON call. `admin` sends the audit token instead of the user's; 204 gives null. */
+/** A fresh Idempotency-Key (crypto.randomUUID needs a secure context; loopback http is one, but not every host). */
+function newIdempotencyKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * One JSON call. `admin` sends the audit token instead of the user's; 204 gives null. Every write carries an
+ * Idempotency-Key, and one that got no answer (the network failed, the server restarted) is retried once with
+ * the same key: the server carries it out at most once.
+ */
 async function api(method, path, body, { admin = false, keepalive = false } = {}) {
   const token = admin ? store.adminToken : store.token;
   const headers = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, { method, headers, keepalive, body: body === undefined ? undefined : JSON.stringify(body) });
+  const write = method !== 'GET' && method !== 'HEAD';
+  if (write) headers['Idempotency-Key'] = newIdempotencyKey();
+  const send = () => fetch(path, { method, headers, keepalive, body: body === undefined ? undefined : JSON.stringify(body) });
+  let res;
+  try {
+    res = await send();
+  } catch (e) {
+    if (!write) throw e;
+    await new Promise((r) => setTimeout(r, 1000));
+    res = await send();
+  }
   const text = res.status === 204 ? '' : await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { /* a proxy's HTML error page: keep the status */ }
