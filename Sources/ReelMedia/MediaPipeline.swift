@@ -97,6 +97,7 @@ public struct MediaPipeline: Sendable {
         }
         var plan = TranscodePlan(
             inputPath: input, probe: probed, rungs: Ladder.rungs(sourceWidth: probed.width, sourceHeight: probed.height), composition: composition)
+        plan.limitSeconds = limits.maxDurationSeconds
         plan.uploadProbe = uploadProbe
         plan.preset = preset
         let fm = FileManager.default
@@ -129,6 +130,18 @@ public struct MediaPipeline: Sendable {
             if plan.probe.hasAudio { codecs += ",mp4a.40.2" }
             stats.append(Playlists.stats(rung: rung, segments: segments, codecs: codecs))
         }
+        // The duration is what was decoded (the smallest rung's segments), not what the header claimed: a
+        // truncated MP4 whose header said 3 s held 0.6 s of picture; a file past the limit was cut by `-t`.
+        let decodedMillis = UInt64((decodedSeconds(plan, output) * 1000).rounded())
+        guard decodedMillis <= UInt64(plan.limitSeconds) * 1000 else {
+            throw .rejected(
+                MediaRejection(
+                    "tooLong",
+                    "the video lasts more than \(plan.limitSeconds) s (its header said \(plan.probe.durationMillis / 1000) s); at most \(plan.limitSeconds) s is allowed"))
+        }
+        guard decodedMillis > 0 else { throw .rejected(MediaRejection("undecodable", "no picture could be decoded from the video")) }
+        var probe = plan.probe
+        probe.durationMillis = decodedMillis
         let master = Playlists.master(stats, frameRate: plan.probe.fps)
         guard fm.createFile(atPath: "\(output)/\(TranscodePlan.masterPlaylist)", contents: Data(master.utf8)) else {
             throw .tool(ToolFailure(kind: .diskFull, tool: "write", status: -1, stderrTail: "cannot write the master playlist"))
@@ -142,7 +155,7 @@ public struct MediaPipeline: Sendable {
         // The analysis inputs are folded into media.json; the raw files are not served.
         for f in [TranscodePlan.frameHashFile, TranscodePlan.fingerprintFile, TranscodePlan.sceneFile] { try? fm.removeItem(atPath: "\(output)/\(f)") }
         let result = ProcessedMedia(
-            probe: plan.probe, renditions: stats, master: TranscodePlan.masterPlaylist, fallback: TranscodePlan.fallbackFile, thumbnails: thumbnails,
+            probe: probe, renditions: stats, master: TranscodePlan.masterPlaylist, fallback: TranscodePlan.fallbackFile, thumbnails: thumbnails,
             frameHashes: PerceptualHash.dHashes(grey: [UInt8](grey)), audioFingerprint: AudioFingerprint.words(raw: [UInt8](fingerprint)),
             sceneCutsMillis: SceneCuts.parse(scenes), seconds: seconds)
         let encoder = JSONEncoder()
@@ -151,6 +164,12 @@ public struct MediaPipeline: Sendable {
             throw .tool(ToolFailure(kind: .diskFull, tool: "write", status: -1, stderrTail: "cannot write media.json"))
         }
         return result
+    }
+
+    /// Seconds of picture the smallest rung holds (its playlist's segment durations).
+    func decodedSeconds(_ plan: TranscodePlan, _ output: String) -> Double {
+        guard let text = try? String(contentsOfFile: "\(output)/\(plan.smallestRung.name)/index.m3u8", encoding: .utf8) else { return 0 }
+        return Playlists.segments(mediaPlaylist: text).reduce(0) { $0 + $1.seconds }
     }
 
     /// Names the running ffmpeg inside a job's output directory (see `killOrphanedTool`).

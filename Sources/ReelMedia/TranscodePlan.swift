@@ -17,6 +17,8 @@ public struct TranscodePlan: Sendable {
     /// x264 preset: the speed/size trade for every rung (`superfast` keeps a 2-core box under real time).
     public var preset = "superfast"
     public var segmentSeconds = 2
+    /// The longest a published video may last (`MediaLimits.maxDurationSeconds`).
+    public var limitSeconds = 600
     /// Scene-change score (0...1) above which a frame starts a new shot.
     public var sceneThreshold = 0.35
 
@@ -78,6 +80,9 @@ public struct TranscodePlan: Sendable {
         var args = [
             "-nostdin", "-y", "-hide_banner", "-v", "error", "-threads", "\(limits.threads)",
             "-protocol_whitelist", "file", "-format_whitelist", limits.demuxers.joined(separator: ","),
+            // Never decode more than a second past the limit, whatever the header says the file lasts (an MKV
+            // claiming 2 s held 900 s): the work is bounded, and what was decoded tells the truth.
+            "-t", "\(limits.maxDurationSeconds + 1)",
             "-i", "file:" + inputPath,
         ]
         if let composition { args += ["-protocol_whitelist", "file", "-format_whitelist", limits.demuxers.joined(separator: ","), "-i", "file:" + composition.sourcePath] }
