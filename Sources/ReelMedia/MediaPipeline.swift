@@ -67,7 +67,7 @@ public struct MediaPipeline: Sendable {
                 if error.stderrTail.contains("whitelist") {
                     throw .rejected(MediaRejection("unsupportedContainer", "the container format is not accepted (accepted: \(limits.demuxers.joined(separator: ", ")))"))
                 }
-                throw .rejected(MediaRejection("notAVideo", "the file could not be read as a video: \(Self.firstLine(error.stderrTail))"))
+                throw .rejected(MediaRejection("notAVideo", "the file could not be read as a video: \(Self.firstLine(error.stderrTail, hiding: input))"))
             }
             throw .tool(error)
         }
@@ -109,7 +109,7 @@ public struct MediaPipeline: Sendable {
         do {
             _ = try await runner.run(runner.ffmpeg, plan.arguments(limits: limits), in: output, pidFile: "\(output)/\(Self.pidFile)")
         } catch {
-            if error.kind == .failed { throw .rejected(MediaRejection("undecodable", "the video could not be decoded: \(Self.firstLine(error.stderrTail))")) }
+            if error.kind == .failed { throw .rejected(MediaRejection("undecodable", "the video could not be decoded: \(Self.firstLine(error.stderrTail, hiding: input))")) }
             throw .tool(error)
         }
         return try readBack(plan, output, seconds: (ContinuousClock.now - started).seconds)
@@ -176,6 +176,12 @@ public struct MediaPipeline: Sendable {
     public static let pidFile = ".ffmpeg.pid"
 
     static func firstLine(_ s: String) -> String { String(s.split(separator: "\n").last ?? "").trimmingCharacters(in: .whitespaces) }
+
+    /// The tool's last line as the uploader may see it: the internal path of their file (where blobs are kept
+    /// on this machine) reads "the upload".
+    static func firstLine(_ s: String, hiding path: String) -> String {
+        firstLine(s).replacingOccurrences(of: "file:" + path, with: "the upload").replacingOccurrences(of: path, with: "the upload")
+    }
 }
 
 extension Duration {

@@ -134,9 +134,19 @@ public final class UploadStore: Sendable {
             if existing == data { return }
             throw UploadError(.conflict, "chunkConflict", "chunk \(index) was already received with different bytes")
         }
-        let temp = "\(path).part"
-        guard fm.createFile(atPath: temp, contents: data), rename(temp, path) == 0 else {
-            try? fm.removeItem(atPath: temp)
+        // A temporary file of this request's own, then `link`, which refuses to replace: of two PUTs of one
+        // chunk racing with different bytes, exactly one is stored and the other is told (a `rename` let
+        // both answer 204, the last one winning).
+        let temp = "\(path).\(UUID().uuidString).part"
+        defer { unlink(temp) }
+        guard fm.createFile(atPath: temp, contents: data) else {
+            throw UploadError(.diskFull, "diskFull", "chunk \(index) could not be stored (is the disk full?)")
+        }
+        guard link(temp, path) == 0 else {
+            if errno == EEXIST {
+                if fm.contents(atPath: path) == data { return }
+                throw UploadError(.conflict, "chunkConflict", "chunk \(index) was already received with different bytes")
+            }
             throw UploadError(.diskFull, "diskFull", "chunk \(index) could not be stored (is the disk full?)")
         }
     }

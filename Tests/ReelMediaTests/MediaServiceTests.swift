@@ -75,6 +75,27 @@ func videoEvents(_ engine: ReelEngine, _ video: UInt64) throws -> [ReelEvent] { 
         #expect(code { try put(0, signature: String(repeating: "a", count: 64)) } == "badSignature")
         #expect(code { try put(1, Data(count: 10)) } == "wrongLength")
         #expect(code { try put(2, Data(repeating: 1, count: 500)) } == "chunkConflict")
+        // Two PUTs of one chunk racing with different bytes: one is stored, the other is told (both got 204).
+        for round in 0..<20 {
+            let (raced, raceURLs) = try store.initiate(video: 100 + UInt64(round), uploader: 42, byteSize: 1_000)
+            let q = query(raceURLs[0].url)
+            let versions = [Data(repeating: 1, count: 1_000), Data(repeating: 2, count: 1_000)]
+            let outcomes = await withTaskGroup(of: String?.self) { group in
+                for v in versions {
+                    group.addTask {
+                        do {
+                            try store.putChunk(
+                                upload: raced.id, index: 0, data: v, sha256: sha256Hex(v), uploader: 42, expires: Int64(q["expires"]!)!,
+                                signature: q["signature"]!)
+                            return nil
+                        } catch { return (error as? UploadError)?.code ?? "\(error)" }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == nil }.count == 1 && outcomes.contains("chunkConflict"), "round \(round): \(outcomes)")
+            store.discard(raced.id)
+        }
         #expect(code { _ = try store.complete(session.id, uploader: 42, into: blobs) } == "incomplete")
         // The connection dropped; a new store (a restarted server) says what is missing.
         let resumed = try UploadStore(root: "\(dir)/uploads", chunkSize: 1_000)

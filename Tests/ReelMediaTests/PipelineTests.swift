@@ -125,6 +125,7 @@ import Testing
             #expect(expected.contains(error.code), "\(kind): \(error.code): \(error)")
             #expect(!error.isTransient)
             #expect(!error.description.isEmpty)
+            #expect(!error.description.contains(dir), "the reason shown to the uploader names no internal path: \(error.description)")
         }
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).allSatisfy { ["360p", "540p", "720p", "1080p"].contains($0) })
     }
