@@ -72,10 +72,14 @@ public struct ReelAPI: Sendable {
         return auth
     }
 
+    /// No bearer token at all is 401 (authenticate, then retry); a token that is not the admin's is 403.
     func requireAdmin(_ request: Request) throws {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            constantTimeEquals(Data(header.dropFirst(7).utf8), Data(adminToken.utf8))
-        else {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw APIError(
+                .unauthorized, "adminOnly",
+                "audits need the admin token as `Authorization: Bearer <token>` (see the server's start-up log or <data-dir>/admin.token)")
+        }
+        guard constantTimeEquals(Data(header.dropFirst(7).utf8), Data(adminToken.utf8)) else {
             throw APIError(
                 .forbidden, "adminOnly",
                 "audits need the admin token (see the server's start-up log or <data-dir>/admin.token)")

@@ -155,6 +155,9 @@ import Testing
             admin.token = "test-admin-token"
             #expect(
                 try await viewer.call(.get, "/api/v1/audit/why?user=\(viewerID)&video=\(first)").status == .forbidden)
+            #expect(
+                try await anon.call(.get, "/api/v1/audit/why?user=\(viewerID)&video=\(first)").status == .unauthorized,
+                "no token at all is 401, not 403")
             let why = try await admin.call(.get, "/api/v1/audit/why?user=\(viewerID)&video=\(first)")
             let feeds = try #require(why["feeds"] as? [[String: Any]])
             #expect(feeds.count == 1 && ((feeds[0]["items"] as? [[String: Any]])?.first?["source"] as? String) != nil)
@@ -267,8 +270,9 @@ import Testing
             expect(
                 try await anon.call(.get, "/api/v1/search?q=x&type=planet"), .badRequest, "invalidType", "search type")
             expect(
-                try await anon.call(.get, "/api/v1/audit/why?user=1&video=2"), .forbidden, "adminOnly",
-                "audit without admin")
+                try await anon.call(.get, "/api/v1/audit/why?user=1&video=2"), .unauthorized, "adminOnly",
+                "audit without any token (401, not 403: issue 24)")
+            expect(try await user.call(.get, "/api/v1/audit/why?user=1&video=2"), .forbidden, "adminOnly", "audit with a user's token")
             // Times from outside that are no time: each once crashed the server in `Timestamp` (issue 24).
             var admin = anon
             admin.token = "test-admin-token"
