@@ -72,6 +72,16 @@ public struct ReelAPI: Sendable {
         return auth
     }
 
+    /// An integer query parameter within its documented range, or its default when absent; anything else is
+    /// a 400 that says the range (values were clamped before, so a client never learned it asked for too much).
+    func boundedInt(_ request: Request, _ name: String, _ range: ClosedRange<Int>, default value: Int) throws -> Int {
+        guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw APIError.badRequest("invalid\(name.prefix(1).uppercased())\(name.dropFirst())", "\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), not \(text.prefix(32))")
+        }
+        return n
+    }
+
     /// No bearer token at all is 401 (authenticate, then retry); a token that is not the admin's is 403.
     func requireAdmin(_ request: Request) throws {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {

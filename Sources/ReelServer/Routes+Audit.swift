@@ -88,7 +88,7 @@ extension ReelAPI {
             try requireAdmin(request)
             let user = try context.parameters.require("id", as: UInt64.self)
             let (_, t) = try moment(request)
-            let limit = max(1, min(200, request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 20))
+            let limit = try boundedInt(request, "limit", 1...200, default: 20)
             var feeds: [FeedServed] = []
             for s in index.sessions(of: user, at: t) where feeds.count < limit {
                 feeds += try engine.servedFeeds(session: s.session).filter { t == nil || $0.occurredAt <= t! }

@@ -74,12 +74,13 @@ extension ReelAPI {
         }
         v1.get("video/{id}/comments") { request, context -> CommentsOut in
             let video = try context.parameters.require("id", as: UInt64.self)
-            guard engine.video(video) != nil else { throw APIError.notFound("no video \(video)") }
+            // The query is checked before the video: a malformed request is a 400 whatever it names.
             let cursor = try request.uri.queryParameters["cursor"].map { c -> UInt64 in
                 guard let v = UInt64(String(c)) else { throw APIError.badRequest("invalidCursor", "cursor \(c) was not issued by this API") }
                 return v
             }
-            let limit = max(1, min(100, request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 20))
+            let limit = try boundedInt(request, "limit", 1...100, default: 20)
+            guard engine.video(video) != nil else { throw APIError.notFound("no video \(video)") }
             let page = index.comments(on: video, after: cursor, limit: limit)
             return CommentsOut(
                 comments: page.items.map { CommentOut(commentId: $0.id, author: $0.author, text: $0.text, postedAt: $0.postedAt.description) },

@@ -203,7 +203,7 @@ extension ReelAPI {
         }
         v1.get("feed/following") { request, _ -> ItemsOut in
             let viewer = try user(request)
-            let limit = max(1, min(50, request.uri.queryParameters["count"].flatMap { Int(String($0)) } ?? 20))
+            let limit = try boundedInt(request, "count", 1...50, default: 20)
             let creators = Set(engine.following(viewer))
             let videos = engine.recentVideos(by: creators, limit: limit)
             return ItemsOut(

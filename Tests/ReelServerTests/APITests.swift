@@ -269,6 +269,10 @@ import Testing
             expect(try await anon.call(.get, "/api/v1/search"), .badRequest, "missingQuery", "search without q")
             expect(
                 try await anon.call(.get, "/api/v1/search?q=x&type=planet"), .badRequest, "invalidType", "search type")
+            // Over a documented maximum is refused, not clamped (issue 24, item 8).
+            expect(try await user.call(.get, "/api/v1/feed/following?count=51"), .badRequest, "invalidCount", "following count 51")
+            expect(try await user.call(.get, "/api/v1/feed/following?count=x"), .badRequest, "invalidCount", "following count x")
+            expect(try await anon.call(.get, "/api/v1/video/1/comments?limit=101"), .badRequest, "invalidLimit", "comments limit 101")
             expect(
                 try await anon.call(.get, "/api/v1/audit/why?user=1&video=2"), .unauthorized, "adminOnly",
                 "audit without any token (401, not 403: issue 24)")
