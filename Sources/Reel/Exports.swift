@@ -7,3 +7,4 @@
 @_exported import struct ReelViews.VideoCounters
 @_exported import struct ReelJournal.CompactionReport
 @_exported import enum ReelJournal.FilePrivacy
+@_exported import enum ReelJournal.SecretStoreCheck

@@ -96,9 +96,16 @@ public final class ReelEngine: Service, Sendable {
                         + "(REEL_JOURNAL_ALLOW_MISSING_SECRET_STORES=true) to accept that loss.")
             }
             if !journal.recovery.isClean { logger.notice("journal recovered: \(journal.recovery)") }
-            snapshotStore = try SnapshotStore(path: layout.snapshots)
+            // Derived stores that fail their checks are deleted and rebuilt from the journal, said out loud.
+            snapshotStore = try SnapshotStore.openOrRebuild(path: layout.snapshots)
+            if let damage = snapshotStore.discardedDamage {
+                logger.error("\(layout.snapshots) was damaged and is rebuilt from the journal as entities activate: \(damage)")
+            }
             snapshots = SnapshotWriter(store: snapshotStore)
-            views = try ViewStore(path: layout.views, completeFactor: configuration.views.completeCheckpointFactor)
+            views = try ViewStore.openOrRebuild(path: layout.views, completeFactor: configuration.views.completeCheckpointFactor)
+            if let damage = views.discardedDamage {
+                logger.error("\(layout.views) was damaged and is rebuilt from the journal before the server is ready: \(damage)")
+            }
         } catch {
             throw ReelError.from(error)
         }

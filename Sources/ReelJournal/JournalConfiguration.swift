@@ -29,6 +29,9 @@ public struct JournalConfiguration: Sendable {
     public var frameCacheBytes: Int = 32 << 20
     /// Open without writing anything: no lock, no torn-tail repair, no index rebuild on disk.
     public var readOnly: Bool = false
+    /// Checks every frame CRC of the sealed segments whose indexes are trusted at open (`SealedSegmentCheck`),
+    /// so damage on disk is refused before anything is served. Off only for benchmarks of the open itself.
+    public var checkSealedSegmentsAtOpen = true
     public var clock: any JournalClock = SystemClock()
     /// Seals and opens personal data; required to append events that carry `PersonalData`.
     public var cipher: (any PersonalDataCipher)?
@@ -50,6 +53,8 @@ public struct RecoveryReport: Sendable, CustomStringConvertible {
     /// Files removed because they were left half-created by a crash.
     public var removedFiles: [String] = []
     public var segments = 0
+    /// Sealed segments whose every frame was checked at open (the others were rebuilt by a full scan).
+    public var checkedSegments = 0
     public var nextPosition: UInt64 = 0
 
     public var isClean: Bool { truncatedBytes == 0 && rebuiltIndexes.isEmpty && removedFiles.isEmpty }

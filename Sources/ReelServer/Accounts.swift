@@ -32,7 +32,12 @@ public final class AccountStore: Sendable {
     /// Opens or creates the store; the file (signing keys, password hashes) is kept 0600.
     public init(path: String, tokenLifetimeSeconds: Int64 = 7 * 24 * 3600, hasher: PasswordHasher = PasswordHasher()) throws {
         FilePrivacy.prepareSecretFile(path)
-        db = try DatabaseQueue(path: path)
+        do {
+            db = try DatabaseQueue(path: path)
+            try SecretStoreCheck.check(db)
+        } catch {
+            throw SecretStoreCheck.failure(path, holds: "every account's password hash and the token signing keys", error)
+        }
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
         self.hasher = hasher
         try db.write { db in

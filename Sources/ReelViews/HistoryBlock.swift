@@ -6,7 +6,9 @@ import ReelJournal
 /// A block is a run of entries, each `varint(key - previous key)` (the first is relative to the block's first
 /// key, stored beside the block), then a 4-byte little-endian length and that many bytes of the encoded value,
 /// or the length `0xFFFF_FFFF` alone for a row deleted at that checkpoint. Lengths let a lookup skip values it
-/// does not want without decoding them.
+/// does not want without decoding them. A 4-byte CRC-32C of the first key (8 bytes little-endian) and the
+/// entries ends the block: damage inside `views.sqlite` that SQLite's own structure checks cannot see (the
+/// bytes of a block) is found when the block is read, and the views are rebuilt from the journal.
 enum HistoryBlock {
     /// A block closes after this many entries or bytes: small enough that a lookup scans little, large
     /// enough that a checkpoint writes few SQLite rows.
@@ -49,6 +51,8 @@ enum HistoryBlock {
 
         private mutating func close() {
             guard entries > 0 else { return }
+            let crc = w.bytes.withUnsafeBytes { HistoryBlock.checksum($0, firstKey: firstKey) }
+            w.writeUInt32(crc)
             blocks.append((firstKey, w.bytes))
             w.removeAll()
             entries = 0
@@ -64,7 +68,13 @@ enum HistoryBlock {
     static func forEach(
         _ block: [UInt8], firstKey: UInt64, _ body: (UInt64, UnsafeRawBufferPointer?) throws(JournalError) -> Void
     ) throws(JournalError) {
-        try block.withBytes { (raw) throws(JournalError) in
+        try block.withBytes { (whole) throws(JournalError) in
+            guard whole.count >= 4 else { throw JournalError(.corruption, "history block of \(whole.count) bytes has no checksum") }
+            let raw = UnsafeRawBufferPointer(rebasing: whole[0..<(whole.count - 4)])
+            let stored = whole.loadUnaligned(fromByteOffset: whole.count - 4, as: UInt32.self).littleEndian
+            guard checksum(raw, firstKey: firstKey) == stored else {
+                throw JournalError(.corruption, "history block from key \(firstKey) fails its checksum")
+            }
             var r = ByteReader(raw)
             var key = firstKey
             var first = true
@@ -84,6 +94,12 @@ enum HistoryBlock {
                 try body(key, UnsafeRawBufferPointer(rebasing: raw[start..<start + Int(length)]))
             }
         }
+    }
+
+    /// CRC-32C of the first key's 8 little-endian bytes, then the entries.
+    static func checksum(_ entries: UnsafeRawBufferPointer, firstKey: UInt64) -> UInt32 {
+        let seed = withUnsafeBytes(of: firstKey.littleEndian) { CRC32C.checksum($0) }
+        return CRC32C.checksum(entries, seed: seed)
     }
 
     enum Lookup: Equatable {

@@ -20,8 +20,9 @@ import ReelRuntime
 public final class ViewStore: Projection {
     /// Bump when the tables' encodings or the fold change: a store of another version is rebuilt from events.
     /// (3: interest profiles store their features as differences, `InterestProfile.write`; 4: a person's comments
-    /// (`counters.authoredComments`) and erasure that takes comments, follows and captions out, issue 24.)
-    public static let schemaVersion: Int64 = 5
+    /// (`counters.authoredComments`) and erasure that takes comments, follows and captions out, issue 24;
+    /// 5: likes and saves once per viewer; 6: history blocks end with a CRC-32C, `HistoryBlock`.)
+    public static let schemaVersion: Int64 = 6
     /// A checkpoint is written complete when the rows appended since the last complete one would exceed this
     /// multiple of its size: the history stays within about (1 + factor) times the changes, and loading reads
     /// at most (1 + factor) times the state. A larger factor writes fewer complete checkpoints (a faster
@@ -55,6 +56,10 @@ public final class ViewStore: Projection {
             try db.writeWithoutTransaction {
                 try $0.execute(sql: "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
             }
+            // SQLite's structure (b-tree pages, free lists, index order) at about 1 GB/s; the blocks' own
+            // checksums cover their bytes. A damaged store is rebuilt (`openOrRebuild`).
+            let check = try db.read { try String.fetchAll($0, sql: "PRAGMA quick_check(5)") }
+            guard check == ["ok"] else { throw StoreDamage("SQLite's quick_check found: " + check.joined(separator: "; ")) }
         } else {
             db = try DatabaseQueue(configuration: config)
         }
@@ -92,11 +97,35 @@ public final class ViewStore: Projection {
         state.onCatalogueChange = { [lookup, state] event in lookup.update(event, state: state) }
     }
 
+    /// Opens the store at `path`, or, when it is damaged (SQLite finds it corrupt or not a database, a block
+    /// fails its checksum, its positions disagree), deletes it and opens an empty one that the projection
+    /// runner rebuilds from the journal: the views are derived, so nothing is lost (issue 24, item 11). The
+    /// damage is in `discardedDamage` for the caller to log. Other failures (permissions, a full disk) throw.
+    public static func openOrRebuild(path: String, completeFactor: Int = ViewStore.defaultCompleteFactor) throws -> ViewStore {
+        do {
+            return try ViewStore(path: path, completeFactor: completeFactor)
+        } catch where DerivedStoreDamage.isDamage(error) {
+            try DerivedStoreDamage.removeDatabase(path)
+            let store = try ViewStore(path: path, completeFactor: completeFactor)
+            store.discardedDamage = "\(error)"
+            return store
+        }
+    }
+
+    /// Why the store found at open was discarded and is being rebuilt (nil: it was sound, or new).
+    public private(set) var discardedDamage: String?
+
     /// The newest complete checkpoint, then every later one in position order (newer rows replace older).
     private func load() throws {
         let tables = state.tables
         try db.read { db in
             nextPosition = UInt64(try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'nextPosition'") ?? 0)
+            // Every checkpoint writes its position to both in one transaction: a disagreement is damage (a
+            // garbled position would otherwise read as a journal that lost events, or as events never folded).
+            let logged = try Int64.fetchOne(db, sql: "SELECT MAX(position) FROM checkpoint_log").map { UInt64(bitPattern: $0) } ?? 0
+            guard logged == nextPosition else {
+                throw StoreDamage("the store says it folded up to position \(nextPosition), its checkpoint log says \(logged)")
+            }
             guard let basePosition = try readCompleteCounts(db) else { return }
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT tbl, first_key, block FROM view_history WHERE position >= ? ORDER BY position, tbl, first_key",

@@ -21,6 +21,7 @@ public final class KeyStore: PersonalDataCipher, Sendable {
                 try db.execute(sql: "PRAGMA secure_delete = ON")
             }
             db = try DatabaseQueue(path: path, configuration: config)
+            try SecretStoreCheck.check(db)
             try db.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
                 try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -33,7 +34,7 @@ public final class KeyStore: PersonalDataCipher, Sendable {
                         """)
             }
         } catch {
-            throw JournalError(.io, "cannot open key store \(path)", cause: error)
+            throw SecretStoreCheck.failure(path, holds: "the key of every person's sealed personal data", error)
         }
     }
 

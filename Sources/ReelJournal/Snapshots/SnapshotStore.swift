@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// A saved entity state: the fold of its stream up to `sequence` (journal `position`).
 public struct Snapshot: Sendable, Hashable {
@@ -26,19 +27,34 @@ public final class SnapshotStore: Sendable {
     private let db: DatabasePool
     public let retention: SnapshotRetention
 
-    public init(path: String, retention: SnapshotRetention = .standard) throws(JournalError) {
+    /// Why the store found at open was discarded (nil: it was sound, or new); see `openOrRebuild`.
+    public let discardedDamage: String?
+
+    public convenience init(path: String, retention: SnapshotRetention = .standard) throws(JournalError) {
+        try self.init(path: path, retention: retention, discardedDamage: nil)
+    }
+
+    init(path: String, retention: SnapshotRetention, discardedDamage: String?) throws(JournalError) {
         self.retention = retention
+        self.discardedDamage = discardedDamage
         do {
             var config = Configuration()
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
             db = try DatabasePool(path: path, configuration: config)
+            let check = try db.read { try String.fetchAll($0, sql: "PRAGMA quick_check(5)") }
+            guard check == ["ok"] else { throw StoreDamage("SQLite's quick_check found: " + check.joined(separator: "; ")) }
             try db.write { db in
+                // Snapshots before the checksum column (issue 24) are dropped: entities rebuild from events.
+                if try db.tableExists("snapshot"), try !db.columns(in: "snapshot").contains(where: { $0.name == "checksum" }) {
+                    try db.execute(sql: "DROP TABLE snapshot")
+                }
                 try db.execute(
                     sql: """
                         CREATE TABLE IF NOT EXISTS snapshot (
                             stream_kind INTEGER NOT NULL, stream_id INTEGER NOT NULL, sequence INTEGER NOT NULL,
                             position INTEGER NOT NULL, recorded_at INTEGER NOT NULL, schema_version INTEGER NOT NULL,
-                            state BLOB NOT NULL, PRIMARY KEY (stream_kind, stream_id, sequence)) WITHOUT ROWID;
+                            state BLOB NOT NULL, checksum INTEGER NOT NULL,
+                            PRIMARY KEY (stream_kind, stream_id, sequence)) WITHOUT ROWID;
                         CREATE INDEX IF NOT EXISTS snapshot_time ON snapshot (stream_kind, stream_id, recorded_at);
                         """)
             }
@@ -47,17 +63,51 @@ public final class SnapshotStore: Sendable {
         }
     }
 
+    /// Opens the store at `path`, or deletes it and opens an empty one when it is damaged (SQLite finds it
+    /// corrupt or not a database): snapshots are derived, entities rebuild from their events (issue 24).
+    public static func openOrRebuild(path: String, retention: SnapshotRetention = .standard) throws(JournalError) -> SnapshotStore {
+        do {
+            return try SnapshotStore(path: path, retention: retention)
+        } catch where DerivedStoreDamage.isDamage(error) {
+            do {
+                try DerivedStoreDamage.removeDatabase(path)
+            } catch {
+                throw JournalError(.io, "cannot remove the damaged snapshot store \(path)", cause: error)
+            }
+            return try SnapshotStore(path: path, retention: retention, discardedDamage: "\(error)")
+        }
+    }
+
+    /// CRC-32C of everything a snapshot row says, so damage to its bytes reads as no snapshot (the entity
+    /// folds its events instead) rather than as a wrong state.
+    static func checksum(_ s: Snapshot) -> UInt32 {
+        var w = ByteWriter(capacity: 48 + s.state.count)
+        w.writeUInt16(s.stream.kind)
+        w.writeUInt64(s.stream.id)
+        w.writeUInt64(s.sequence)
+        w.writeUInt64(s.position)
+        w.writeInt64(s.recordedAt.microseconds)
+        w.writeUInt16(s.schemaVersion)
+        w.writeBytes(s.state)
+        return CRC32C.checksum(w.bytes)
+    }
+
+    /// Rows whose checksum failed since open (each read as no snapshot).
+    public var damagedReads: Int { damaged.load(ordering: .relaxed) }
+    private let damaged = Atomic<Int>(0)
+
     public func save(_ s: Snapshot) throws(JournalError) { try saveAll([s]) }
 
     /// Saves many snapshots in one transaction.
     public func saveAll(_ snapshots: [Snapshot]) throws(JournalError) {
         try run("save snapshots") { db in
             try db.write { db in
-                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?)")
+                let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
                 for s in snapshots {
                     try statement.execute(arguments: [
                         Int64(s.stream.kind), Int64(bitPattern: s.stream.id), Int64(bitPattern: s.sequence),
                         Int64(bitPattern: s.position), s.recordedAt.microseconds, Int64(s.schemaVersion), Data(s.state),
+                        Int64(Self.checksum(s)),
                     ])
                 }
             }
@@ -131,15 +181,23 @@ public final class SnapshotStore: Sendable {
             try db.unsafeRead { db -> Snapshot? in
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT stream_kind, stream_id, sequence, position, recorded_at, schema_version, state FROM snapshot
+                        SELECT stream_kind, stream_id, sequence, position, recorded_at, schema_version, state, checksum FROM snapshot
                             WHERE \(condition) ORDER BY sequence DESC LIMIT 1
                         """)
                 guard let row = try Row.fetchOne(statement, arguments: StatementArguments(args)) else { return nil }
-                return Snapshot(
-                    stream: StreamID(kind: UInt16(row[0] as Int64), id: UInt64(bitPattern: row[1])),
+                // Integers are read without traps: a damaged row must read as damaged, not stop the process.
+                let kind = UInt16(truncatingIfNeeded: row[0] as Int64)
+                let version = UInt16(truncatingIfNeeded: row[5] as Int64)
+                let snapshot = Snapshot(
+                    stream: StreamID(kind: kind, id: UInt64(bitPattern: row[1])),
                     sequence: UInt64(bitPattern: row[2]), position: UInt64(bitPattern: row[3]),
                     recordedAt: Timestamp(microseconds: row[4]),
-                    schemaVersion: UInt16(row[5] as Int64), state: Array(row[6] as Data))
+                    schemaVersion: version, state: Array(row[6] as Data))
+                guard Int64(Self.checksum(snapshot)) == row[7] as Int64 else {
+                    damaged.add(1, ordering: .relaxed)
+                    return nil
+                }
+                return snapshot
             }
         }
     }

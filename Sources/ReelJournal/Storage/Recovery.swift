@@ -62,9 +62,15 @@ struct Recovery {
         var segments: [IndexState.Segment] = []
         var sealedStreams: [UInt64: SealedStreamIndex] = [:]
         var previousHash = FrameCodec.zeroHash
+        var checks: [SealedSegmentCheck] = []
         for (i, base) in bases.dropLast().enumerated() {
             let (segment, lastHash, rebuiltStreams) = try openSealed(base: base, report: &report)
-            if let s = rebuiltStreams { sealedStreams[base] = s }
+            if let s = rebuiltStreams {
+                sealedStreams[base] = s  // rebuilt by a scan that checked every frame
+            } else if configuration.checkSealedSegmentsAtOpen {
+                checks.append(
+                    SealedSegmentCheck(name: segment.name, handle: segment.handle, length: segment.length, base: base, batches: segment.batches))
+            }
             guard segment.nextPosition == bases[i + 1] else {
                 throw JournalError(
                     .missingSegment,
@@ -75,6 +81,16 @@ struct Recovery {
             segments.append(segment)
             previousHash = lastHash
         }
+
+        do {
+            try SealedSegmentCheck.runAll(checks)
+        } catch {
+            var damaged = error
+            damaged.message += ". Sealed segments never change, so these bytes were damaged on disk after they were written: "
+                + "restore the journal from a backup (`reel backup restore`)"
+            throw damaged
+        }
+        report.checkedSegments = checks.count
 
         let activeName = SegmentFiles.segmentName(activeBase)
         let handle = try fs.openFile("\(dir)/\(activeName)", create: false)
