@@ -8,3 +8,4 @@
 @_exported import struct ReelJournal.CompactionReport
 @_exported import enum ReelJournal.FilePrivacy
 @_exported import enum ReelJournal.SecretStoreCheck
+@_exported import struct ReelJournal.StoreDamage

@@ -34,7 +34,7 @@ public final class AccountStore: Sendable {
         FilePrivacy.prepareSecretFile(path)
         do {
             db = try DatabaseQueue(path: path)
-            try SecretStoreCheck.check(db)
+            try StoreDamage.quickCheck(db)
         } catch {
             throw SecretStoreCheck.failure(path, holds: "every account's password hash and the token signing keys", error)
         }

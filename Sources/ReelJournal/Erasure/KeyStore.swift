@@ -21,7 +21,7 @@ public final class KeyStore: PersonalDataCipher, Sendable {
                 try db.execute(sql: "PRAGMA secure_delete = ON")
             }
             db = try DatabaseQueue(path: path, configuration: config)
-            try SecretStoreCheck.check(db)
+            try StoreDamage.quickCheck(db)
             try db.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = DELETE")
                 try db.execute(sql: "PRAGMA synchronous = FULL")

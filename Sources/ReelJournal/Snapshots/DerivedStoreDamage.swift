@@ -1,10 +1,18 @@
 import Foundation
 import GRDB
 
-/// A derived SQLite store (views, snapshots) whose content does not check out: its owner names what it found.
+/// A SQLite store (views, snapshots, keys, accounts) whose content does not check out: its owner names what it
+/// found. Derived stores are rebuilt on it (`DerivedStoreDamage`), secret stores stop the start (`SecretStoreCheck`).
 public struct StoreDamage: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    /// SQLite's structure check (b-tree pages, free lists, index order; about 1 GB/s), run by every store at
+    /// open: throws `StoreDamage` naming the first problems it finds.
+    public static func quickCheck(_ db: some DatabaseReader) throws {
+        let check = try db.read { try String.fetchAll($0, sql: "PRAGMA quick_check(5)") }
+        guard check == ["ok"] else { throw StoreDamage("SQLite's quick_check found: " + check.joined(separator: "; ")) }
+    }
 }
 
 /// What makes a derived store rebuildable rather than fatal, and how it is discarded. Derived stores hold
@@ -34,12 +42,6 @@ public enum DerivedStoreDamage {
 /// The check the secret stores (`keys.sqlite`, `accounts.sqlite`) get at open. Unlike derived stores they
 /// cannot be rebuilt: damage stops the start with a message that names the file and says to restore it.
 public enum SecretStoreCheck {
-    /// Throws `StoreDamage` when SQLite's structure check fails.
-    public static func check(_ db: some DatabaseReader) throws {
-        let check = try db.read { try String.fetchAll($0, sql: "PRAGMA quick_check(5)") }
-        guard check == ["ok"] else { throw StoreDamage("SQLite's quick_check found: " + check.joined(separator: "; ")) }
-    }
-
     /// The error for a secret store that failed to open: damage gets the restore advice, anything else the
     /// plain reason.
     public static func failure(_ path: String, holds what: String, _ error: any Error) -> JournalError {

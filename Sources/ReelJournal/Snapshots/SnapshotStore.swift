@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 
 /// A saved entity state: the fold of its stream up to `sequence` (journal `position`).
 public struct Snapshot: Sendable, Hashable {
@@ -41,8 +40,7 @@ public final class SnapshotStore: Sendable {
             var config = Configuration()
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
             db = try DatabasePool(path: path, configuration: config)
-            let check = try db.read { try String.fetchAll($0, sql: "PRAGMA quick_check(5)") }
-            guard check == ["ok"] else { throw StoreDamage("SQLite's quick_check found: " + check.joined(separator: "; ")) }
+            try StoreDamage.quickCheck(db)
             try db.write { db in
                 // Snapshots before the checksum column (issue 24) are dropped: entities rebuild from events.
                 if try db.tableExists("snapshot"), try !db.columns(in: "snapshot").contains(where: { $0.name == "checksum" }) {
@@ -91,10 +89,6 @@ public final class SnapshotStore: Sendable {
         w.writeBytes(s.state)
         return CRC32C.checksum(w.bytes)
     }
-
-    /// Rows whose checksum failed since open (each read as no snapshot).
-    public var damagedReads: Int { damaged.load(ordering: .relaxed) }
-    private let damaged = Atomic<Int>(0)
 
     public func save(_ s: Snapshot) throws(JournalError) { try saveAll([s]) }
 
@@ -193,11 +187,7 @@ public final class SnapshotStore: Sendable {
                     sequence: UInt64(bitPattern: row[2]), position: UInt64(bitPattern: row[3]),
                     recordedAt: Timestamp(microseconds: row[4]),
                     schemaVersion: version, state: Array(row[6] as Data))
-                guard Int64(Self.checksum(snapshot)) == row[7] as Int64 else {
-                    damaged.add(1, ordering: .relaxed)
-                    return nil
-                }
-                return snapshot
+                return Int64(Self.checksum(snapshot)) == row[7] as Int64 ? snapshot : nil
             }
         }
     }
