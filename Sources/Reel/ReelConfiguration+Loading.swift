@@ -98,6 +98,7 @@ extension ReelConfiguration {
         .bool("server.publicMetrics", \.server.publicMetrics, "Serve /metrics without the admin token (for a scraper on a trusted network)."),
         .list("server.adminToken", \.server.adminToken, "Audit API bearer token (empty: generated into <data-dir>/admin.token)."),
         .int("server.tokenLifetimeHours", \.server.tokenLifetimeHours, 1...24 * 365, "Hours a login token stays valid."),
+        .list("server.blockedCommentWords", \.server.blockedCommentWords, "Moderation: comma-separated words and phrases no comment may contain."),
     ]
 
     /// Reads every key from `reader` (missing keys keep their defaults). A value of the wrong type or out of

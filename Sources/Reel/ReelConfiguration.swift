@@ -148,6 +148,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var adminToken = ""
         /// Hours a login token stays valid.
         public var tokenLifetimeHours = 168
+        /// Comma-separated words and phrases no comment may contain (`CommentFilter`); creators add their own.
+        public var blockedCommentWords = ""
         public init() {}
     }
 

@@ -13,7 +13,7 @@ public enum Moment: Sendable, Hashable {
 
 /// The kinds of entity an audit can ask about.
 public enum EntityKind: String, Sendable, CaseIterable {
-    case user, session, video, creator
+    case user, session, video, creator, moderation
 
     var streamKind: UInt16 {
         switch self {
@@ -21,6 +21,7 @@ public enum EntityKind: String, Sendable, CaseIterable {
         case .session: StreamKind.session
         case .video: StreamKind.video
         case .creator: StreamKind.creator
+        case .moderation: StreamKind.moderation
         }
     }
 }
@@ -59,9 +60,16 @@ extension ReelEngine {
             switch kind {
             case .user, .creator: id
             case .session: audited.state.field("viewer")?.uintValue
-            case .video: nil
+            case .video, .moderation: nil
             }
         if let owner, isErased(owner) { audited.state = Self.erasedMarker }
+        if kind == .moderation, case .object(var fields) = audited.state, let i = fields.firstIndex(where: { $0.0 == "reporters" }),
+            case .array(let reporters) = fields[i].1
+        {
+            // Erased people leave others' lists of people, reporters too (their reports still count).
+            fields[i].1 = .array(reporters.filter { $0.uintValue.map { !isErased($0) } ?? true })
+            audited.state = .object(fields)
+        }
         return audited
     }
 

@@ -36,6 +36,7 @@ public final class ReelEngine: Service, Sendable {
     let sessions: EntityRegistry<SessionEntity>
     let videos: EntityRegistry<VideoEntity>
     let creators: EntityRegistry<CreatorEntity>
+    let moderation: EntityRegistry<ModerationCaseEntity>
     let ids: IDGenerator
     let gate = CommandGate()
     let metrics = EngineMetrics()
@@ -143,6 +144,7 @@ public final class ReelEngine: Service, Sendable {
         sessions = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
         videos = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
         creators = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
+        moderation = EntityRegistry(journal: journal, snapshots: snapshots, context: lookup, policy: policy, upcast: EventCatalog.upcast)
         ids = IDGenerator(clock: clock)
         let behind = readyAt - min(views.nextPosition, model.nextPosition)
         logger.info(
@@ -244,6 +246,7 @@ public final class ReelEngine: Service, Sendable {
                 _ = await sessions.maintain()
                 _ = await videos.maintain()
                 _ = await creators.maintain()
+                _ = await moderation.maintain()
             }
         }
     }
@@ -262,6 +265,7 @@ public final class ReelEngine: Service, Sendable {
         _ = await sessions.passivateAll()
         _ = await videos.passivateAll()
         _ = await creators.passivateAll()
+        _ = await moderation.passivateAll()
         snapshots.close()
         for s in subscriptions.withLock({ $0 }) { s.stop(logger: logger) }
         do {
@@ -304,7 +308,9 @@ public final class ReelEngine: Service, Sendable {
     }
 
     var residentCounts: [String: Int] {
-        ["user": users.residentCount, "session": sessions.residentCount, "video": videos.residentCount, "creator": creators.residentCount]
+        ["user": users.residentCount, "session": sessions.residentCount, "video": videos.residentCount, "creator": creators.residentCount,
+            "moderation": moderation.residentCount,
+        ]
     }
 
     var now: Timestamp { clock.now() }

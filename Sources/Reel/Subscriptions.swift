@@ -11,6 +11,14 @@ public struct SubscribedEvent: Sendable {
     public var event: ReelEvent
     /// The command id the event was recorded under (`ReelEngine.withCommandID`), if any.
     public var causation: UInt64? = nil
+
+    public init(position: UInt64, stream: StreamID, recordedAt: Timestamp, event: ReelEvent, causation: UInt64? = nil) {
+        self.position = position
+        self.stream = stream
+        self.recordedAt = recordedAt
+        self.event = event
+        self.causation = causation
+    }
 }
 
 /// A host's own read model, fed every domain event in journal order: from its checkpoint, catching up,

@@ -10,6 +10,6 @@ struct ReelCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ConfigCommand.self, BackupCommand.self, RestoreCommand.self, AuditCommand.self, JournalCommand.self,
             ImportCommand.self, SimulateCommand.self, EvalCommand.self, MediaCommand.self, ServeCommand.self, TokensCommand.self,
-            BenchCommand.self,
+            ModerationCommand.self, BenchCommand.self,
         ])
 }

@@ -31,6 +31,8 @@ public struct MediaQueueState: Sendable {
     public private(set) var soundIndex: [(sound: UInt64, fingerprint: [UInt32])] = []
     /// Near-duplicate links recorded so far: copy → original.
     public private(set) var duplicates: [UInt64: UInt64] = [:]
+    /// Videos that moderation took down (and did not restore): a new upload that looks like one is held.
+    public private(set) var takenDown: Set<UInt64> = []
 
     public init() {}
 
@@ -49,6 +51,11 @@ public struct MediaQueueState: Sendable {
         case .processingFailed(let e): pending[e.video] = nil
         case .published(let e): pending[e.video] = nil
         case .rejected(let e): pending[e.video] = nil
+        // Held for a moderator, or removed: nothing more for the media service to decide.
+        case .held(let e): pending[e.video] = nil
+        case .removed(let e): pending[e.video] = nil
+        case .moderationDecided(let e) where e.target == .video && e.action == .takedown: takenDown.insert(e.id)
+        case .moderationDecided(let e) where e.target == .video && e.action == .restore: takenDown.remove(e.id)
         default: return
         }
     }
@@ -56,6 +63,13 @@ public struct MediaQueueState: Sendable {
     /// The earliest other video this one nearly duplicates (0 for none).
     public func nearDuplicate(of video: UInt64, hashes: [UInt64]) -> UInt64 {
         frameIndex.first { $0.video != video && PerceptualHash.isNearDuplicate(hashes, of: $0.hashes) }?.video ?? 0
+    }
+
+    /// The earliest video moderation took down that this one nearly duplicates (0 for none): a re-upload of
+    /// removed content waits for a moderator instead of being published.
+    public func takenDownOriginal(of video: UInt64, hashes: [UInt64]) -> UInt64 {
+        guard !takenDown.isEmpty, !hashes.isEmpty else { return 0 }
+        return frameIndex.first { $0.video != video && takenDown.contains($0.video) && PerceptualHash.isNearDuplicate(hashes, of: $0.hashes) }?.video ?? 0
     }
 
     /// The existing sound whose fingerprint best matches (0 for none).

@@ -174,6 +174,16 @@ public final class MediaService: Service, Sendable {
     }
 
     func review(_ job: MediaJob, _ processed: ProcessingSucceeded) async -> Outcome {
+        let original = fold.state.withLock { $0.takenDownOriginal(of: job.video, hashes: processed.frameHashes) }
+        if original != 0 {
+            do {
+                try await engine.hold(video: job.video, creator: job.creator, similarTo: original)
+                logger.notice("held for review", metadata: ["video": "\(job.video)", "similarTo": "\(original)"])
+                return .done
+            } catch {
+                return engineFailed(job, error)
+            }
+        }
         let verdict = moderation.review(
             ModerationCase(
                 video: job.video, creator: job.creator, caption: job.caption, hashtags: job.hashtags, frameHashes: processed.frameHashes,

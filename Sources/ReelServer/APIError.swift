@@ -31,6 +31,7 @@ public struct APIError: HTTPResponseError, Sendable {
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "notFound", what) }
     static let unauthorized = APIError(.unauthorized, "unauthorized", "a valid bearer token is required (POST /api/v1/sessions to log in)")
     static let forbidden = APIError(.forbidden, "forbidden", "this token may not do that")
+    static let suspended = APIError(.forbidden, "accountSuspended", "moderation suspended this account; an appeal goes to the platform's moderators")
 
     /// The engine's categories, as HTTP says them.
     static func from(_ error: any Error) -> APIError {

@@ -56,7 +56,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             // Carried out before this process started (the answer was lost with it)? The journal says.
-            if let recorded = await recordedCommand(id) {
+            if let recorded = try await recordedCommand(id) {
                 let stored = Self.rebuiltAnswer(recorded.event, engine: api.engine, fingerprint: fingerprint)
                 store.finish(id, stored)
                 return stored.response(replayed: true)
@@ -79,11 +79,19 @@ struct IdempotencyMiddleware: RouterMiddleware {
     }
 
     /// The command's first event, once the index has received everything acknowledged before this request.
-    private func recordedCommand(_ id: UInt64) async -> ServerIndex.RecordedCommand? {
-        let end = api.engine.journalEnd
-        for _ in 0..<1_000 where api.index.delivered < end { try? await Task.sleep(for: .milliseconds(2)) }
+    /// Until it has, the journal cannot say whether a first attempt was carried out, and going ahead could
+    /// do the write twice: the request is refused with 503 (not remembered), and the client retries.
+    private func recordedCommand(_ id: UInt64) async throws -> ServerIndex.RecordedCommand? {
+        guard await api.index.waitUntilDelivered(api.engine.journalEnd, timeout: Self.catchUpWait) else {
+            var e = APIError(
+                .serviceUnavailable, "catchingUp",
+                "the server is still reading its journal, so it cannot yet tell whether this key was carried out; retry with the same key")
+            e.headers[.retryAfter] = "1"
+            throw e
+        }
         return api.index.command(id)
     }
+    static let catchUpWait: Duration = .seconds(5)
 
     /// A documented hash, stable across processes and releases: the first 8 bytes of
     /// SHA-256("reel-idempotency\n<user>\n<key>"), big-endian.

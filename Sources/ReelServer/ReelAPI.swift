@@ -37,6 +37,7 @@ public struct ReelAPI: Sendable {
     public let media: MediaService
     public let accounts: AccountStore
     public let index: ServerIndex
+    public let moderation: ModerationQueue
     public let files: MediaFiles
     public let adminToken: String
     let engageLimiter: RateLimiter
@@ -45,13 +46,17 @@ public struct ReelAPI: Sendable {
     let loginLimiter = RateLimiter(ratePerSecond: 0.2, burst: 10)
     /// Sign-ups per client address (`server.signUpsPerMinute`, that many at once).
     let signUpLimiter: RateLimiter
+    /// `server.blockedCommentWords`, split.
+    let platformCommentWords: [String]
 
-    public init(engine: ReelEngine, media: MediaService, accounts: AccountStore, index: ServerIndex, adminToken: String)
-    {
+    public init(
+        engine: ReelEngine, media: MediaService, accounts: AccountStore, index: ServerIndex, moderation: ModerationQueue, adminToken: String
+    ) {
         self.engine = engine
         self.media = media
         self.accounts = accounts
         self.index = index
+        self.moderation = moderation
         self.adminToken = adminToken
         files = MediaFiles(engine: engine, blobs: media.blobs)
         let s = engine.configuration.server
@@ -60,10 +65,15 @@ public struct ReelAPI: Sendable {
         uploadLimiter = RateLimiter(
             ratePerSecond: Double(s.uploadChunksPerSecond), burst: Double(s.uploadChunksPerSecond * 2))
         signUpLimiter = RateLimiter(ratePerSecond: Double(s.signUpsPerMinute) / 60, burst: Double(s.signUpsPerMinute))
+        platformCommentWords = s.blockedCommentWords.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// The signed-in user, from `Authorization: Bearer <token>`.
-    func user(_ request: Request) throws -> UInt64 { try session(request).user }
+    /// The signed-in user, from `Authorization: Bearer <token>`; a suspended account may do nothing but log out.
+    func user(_ request: Request) throws -> UInt64 {
+        let user = try session(request).user
+        guard !index.isSuspended(user) else { throw APIError.suspended }
+        return user
+    }
 
     func session(_ request: Request) throws -> (user: UInt64, id: String, expiresAt: Int64) {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),

@@ -132,7 +132,7 @@ extension ReelAPI {
             let kindName = try context.parameters.require("kind")
             guard let kind = EntityKind(rawValue: kindName) else {
                 throw APIError.badRequest(
-                    "invalidKind", "kind must be user, session, video or creator, not \(kindName)")
+                    "invalidKind", "kind must be user, session, video, creator or moderation, not \(kindName)")
             }
             let (m, _) = try moment(request)
             let a = try engine.audit(kind, try context.parameters.require("id", as: UInt64.self), at: m)

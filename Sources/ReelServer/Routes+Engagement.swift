@@ -88,7 +88,9 @@ extension ReelAPI {
         }
         v1.post("video/{id}/comments") { request, context -> EditedResponse<CommentOut> in
             let (viewer, video, body) = try await engagementRequest(NewComment.self, request, context)
-            let id = try await engine.comment(session: try ownedSession(body.sessionId, viewer), video: video, text: body.text)
+            let session = try ownedSession(body.sessionId, viewer)
+            try checkCommentFilters(body.text, on: video)
+            let id = try await engine.comment(session: session, video: video, text: body.text)
             return EditedResponse(status: .created, response: CommentOut(commentId: id))
         }
         v1.delete("video/{id}/comments/{comment}") { request, context -> Response in

@@ -14,6 +14,7 @@ extension ReelAPI {
         addEngagementRoutes(v1)
         addUploadRoutes(v1)
         addDiscoveryRoutes(v1)
+        addModerationRoutes(v1)
         addAuditRoutes(v1)
         router.head("media/{video}/**") { request, context -> Response in
             let r = try files.response(
@@ -102,6 +103,7 @@ extension ReelAPI {
             guard let user = verified, engine.user(user) != nil else {
                 throw APIError(.unauthorized, "badCredentials", "wrong handle or password")
             }
+            guard !index.isSuspended(user) else { throw APIError.suspended }
             let token = try accounts.issueToken(user: user)
             return TokenOut(
                 token: token.value, userId: user, expiresAt: Timestamp(seconds: Double(token.expiresAt)).description)

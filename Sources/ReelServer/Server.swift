@@ -42,7 +42,10 @@ public struct ReelServer: Sendable {
         }
         let index = ServerIndex()
         engine.subscribe(index, personalData: true)  // comment text is sealed personal data
-        api = ReelAPI(engine: engine, media: media, accounts: accounts, index: index, adminToken: try Self.adminToken(configuration))
+        let moderation = ModerationQueue()
+        engine.subscribe(moderation, personalData: false)
+        api = ReelAPI(
+            engine: engine, media: media, accounts: accounts, index: index, moderation: moderation, adminToken: try Self.adminToken(configuration))
     }
 
     /// The configured admin token, or the one generated at first start into `<data-dir>/admin.token` (0600).

@@ -30,13 +30,18 @@ public final class ServerIndex: EventSubscriber, Sendable {
         /// Command ids in journal order, for forgetting them after `commandMemorySeconds`.
         var commandLog: [(id: UInt64, at: Timestamp)] = []
         var commandLogStart = 0
-        /// Everything before this position was received.
-        var delivered: UInt64 = 0
         var sessions: [UInt64: [SessionRef]] = [:]
         var comments: [UInt64: [Comment]] = [:]
         var sessionOwner: [UInt64: UInt64] = [:]
+        /// Each standing comment's video, for reports and moderation.
+        var commentVideo: [UInt64: UInt64] = [:]
+        /// Accounts moderation suspended (taken down and not restored).
+        var suspended: Set<UInt64> = []
+        /// Creators' own comment filters (sealed personal data: gone with an erasure).
+        var commentFilters: [UInt64: [String]] = [:]
     }
     let state = Mutex(State())
+    let progress = DeliveryProgress()
 
     public init() {}
 
@@ -57,14 +62,19 @@ public final class ServerIndex: EventSubscriber, Sendable {
     public func command(_ id: UInt64) -> RecordedCommand? { state.withLock { $0.commands[id] } }
 
     /// Everything before this journal position has been received.
-    public var delivered: UInt64 { state.withLock { $0.delivered } }
+    public var delivered: UInt64 { progress.delivered }
     public var nextPosition: UInt64 { 0 }
     public func checkpoint() throws {}
+
+    /// Waits until everything before `position` has been received; false when `timeout` passed first (the
+    /// index is still replaying the journal after a start, or the machine is overloaded).
+    public func waitUntilDelivered(_ position: UInt64, timeout: Duration) async -> Bool {
+        await progress.wait(until: position, timeout: timeout)
+    }
 
     public func receive(_ events: [SubscribedEvent]) throws {
         state.withLock { s in
             for e in events {
-                s.delivered = e.position + 1
                 if let c = e.causation, s.commands[c] == nil {
                     s.commands[c] = RecordedCommand(position: e.position, recordedAt: e.recordedAt, event: e.event)
                     s.commandLog.append((c, e.recordedAt))
@@ -75,17 +85,43 @@ public final class ServerIndex: EventSubscriber, Sendable {
                     s.sessionOwner[x.session] = x.viewer
                 case .commented(let c):
                     s.comments[c.video, default: []].append(Comment(id: c.comment, video: c.video, author: c.viewer, text: c.text, postedAt: c.occurredAt))
+                    s.commentVideo[c.comment] = c.video
                 case .commentDeleted(let d):
                     s.comments[d.video]?.removeAll { $0.id == d.comment }
+                    s.commentVideo[d.comment] = nil
+                case .moderationDecided(let d) where d.target == .comment && d.action == .takedown:
+                    s.comments[d.video]?.removeAll { $0.id == d.id }
+                    s.commentVideo[d.id] = nil
+                case .moderationDecided(let d) where d.target == .account:
+                    if d.action == .takedown { s.suspended.insert(d.id) } else if d.action == .restore { s.suspended.remove(d.id) }
                 case .userErased(let u):
                     // Erasure: their comments leave the read model too.
-                    for key in Array(s.comments.keys) { s.comments[key]?.removeAll { $0.author == u.user } }
+                    for key in Array(s.comments.keys) {
+                        for c in s.comments[key] ?? [] where c.author == u.user { s.commentVideo[c.id] = nil }
+                        s.comments[key]?.removeAll { $0.author == u.user }
+                    }
+                    s.suspended.remove(u.user)
+                    s.commentFilters[u.user] = nil
+                case .commentFilterSet(let f):
+                    s.commentFilters[f.creator] = f.words.isEmpty ? nil : f.words
                 default: break
                 }
             }
             Self.forgetOldCommands(&s)
         }
+        if let last = events.last { progress.advance(to: last.position + 1) }
     }
+
+    /// A standing comment, for a report or a moderator (nil: no such comment, or it was deleted or taken down).
+    public func comment(_ id: UInt64) -> Comment? {
+        state.withLock { s in s.commentVideo[id].flatMap { video in s.comments[video]?.first { $0.id == id } } }
+    }
+
+    /// A creator's own comment filter (empty for none).
+    public func commentFilter(of creator: UInt64) -> [String] { state.withLock { $0.commentFilters[creator] ?? [] } }
+
+    /// Whether moderation suspended this account.
+    public func isSuspended(_ user: UInt64) -> Bool { state.withLock { $0.suspended.contains(user) } }
 
     /// The user's sessions started at or before `at`, newest first.
     public func sessions(of user: UInt64, at: Timestamp? = nil) -> [SessionRef] {

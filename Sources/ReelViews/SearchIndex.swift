@@ -8,7 +8,11 @@ import ReelJournal
 /// and writes are upserts and deletes by id, so replaying events past a checkpoint converges to the same rows.
 final class SearchIndex {
     enum Kind: Int64, CaseIterable, Sendable {
-        case video = 1, user = 2, creator = 3, sound = 4, hashtag = 5
+        case video = 1
+        case user = 2
+        case creator = 3
+        case sound = 4
+        case hashtag = 5
         init?(name: String) {
             switch name {
             case "video": self = .video
@@ -74,21 +78,26 @@ final class SearchIndex {
         case .creatorProfileUpdated(let e):
             let handle = state.users[e.creator]?.handle ?? ""
             put(.creator, e.creator, Document(title: e.name, body: "@\(handle) \(e.bio)"))
-        case .published(let e):
-            guard let v = state.videos[e.video] else { return }
-            let creator = state.creators[v.creator]?.name ?? ""
-            let handle = state.users[v.creator]?.handle ?? ""
-            let tags = v.hashtags.map { "#\($0)" }.joined(separator: " ")
-            put(.video, e.video, Document(title: v.caption, body: "\(tags) \(creator) @\(handle)"))
-            // Whoever publishes is a creator, named by their profile if they wrote one, else by their handle.
-            let profile = state.creators[v.creator]
-            put(.creator, v.creator, Document(title: profile?.name ?? handle, body: "@\(handle) \(profile?.bio ?? "")"))
-            for tag in v.hashtags { put(.hashtag, ViewKey.hashtag(tag), Document(title: tag, body: "")) }
-            if v.sound != 0 { put(.sound, v.sound, Document(title: "sound \(v.sound)", body: "original sound @\(handle)")) }
+        case .published(let e): indexPublished(e.video, state: state)
+        // Back from a takedown: the catalogue kept its caption (an erased creator's videos never come back).
+        case .restored(let e): indexPublished(e.video, state: state)
         case .removed(let e): put(.video, e.video, nil)
         case .rejected(let e): put(.video, e.video, nil)
         default: return
         }
+    }
+
+    private func indexPublished(_ video: UInt64, state: ViewState) {
+        guard let v = state.videos[video] else { return }
+        let creator = state.creators[v.creator]?.name ?? ""
+        let handle = state.users[v.creator]?.handle ?? ""
+        let tags = v.hashtags.map { "#\($0)" }.joined(separator: " ")
+        put(.video, video, Document(title: v.caption, body: "\(tags) \(creator) @\(handle)"))
+        // Whoever publishes is a creator, named by their profile if they wrote one, else by their handle.
+        let profile = state.creators[v.creator]
+        put(.creator, v.creator, Document(title: profile?.name ?? handle, body: "@\(handle) \(profile?.bio ?? "")"))
+        for tag in v.hashtags { put(.hashtag, ViewKey.hashtag(tag), Document(title: tag, body: "")) }
+        if v.sound != 0 { put(.sound, v.sound, Document(title: "sound \(v.sound)", body: "original sound @\(handle)")) }
     }
 
     var hasPending: Bool { !pending.isEmpty || needsPurge }
@@ -97,7 +106,8 @@ final class SearchIndex {
     func flush(_ db: Database) throws {
         guard !pending.isEmpty else { return }
         let delete = try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?")
-        let insert = try db.cachedStatement(sql: "INSERT INTO search (rowid, kind, key, title, body) VALUES (?, ?, ?, ?, ?)")
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO search (rowid, kind, key, title, body) VALUES (?, ?, ?, ?, ?)")
         let retitle = try db.cachedStatement(sql: "UPDATE search SET title = ? WHERE rowid = ?")
         // In rowid order: FTS5 flushes its pending terms into a new segment whenever a rowid does not ascend.
         for p in Self.coalesced(pending).sorted(by: { $0.rowid < $1.rowid }) {
@@ -114,7 +124,9 @@ final class SearchIndex {
     /// The last change of each row, in the order rows first changed: what writing every change in turn would
     /// leave. Every publish re-upserts its hashtags' and sound's documents, and an FTS5 delete re-tokenizes
     /// the old document, so writing each change made the catalogue's checkpoints the slowest of a rebuild.
-    static func coalesced(_ changes: [(rowid: Int64, kind: Kind, key: UInt64, change: Change)]) -> [(rowid: Int64, kind: Kind, key: UInt64, change: Change)] {
+    static func coalesced(_ changes: [(rowid: Int64, kind: Kind, key: UInt64, change: Change)]) -> [(
+        rowid: Int64, kind: Kind, key: UInt64, change: Change
+    )] {
         var out: [(rowid: Int64, kind: Kind, key: UInt64, change: Change)] = []
         var index: [Int64: Int] = [:]
         for c in changes {
@@ -193,4 +205,3 @@ final class SearchIndex {
         }
     }
 }
-

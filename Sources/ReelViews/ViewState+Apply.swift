@@ -63,6 +63,7 @@ extension ViewState {
             }
         case .rejected(let e): setStatus(e.video, .rejected)
         case .removed(let e): setStatus(e.video, .removed)
+        case .restored(let e): setStatus(e.video, .published)
         default: return
         }
         onCatalogueChange?(event)
@@ -92,6 +93,7 @@ extension ViewState {
         case .published(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
         case .rejected(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
         case .removed(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
+        case .restored(let e): videos.update(e.video, initial: CatalogueVideo()) { _ in }
         default: return
         }
     }
@@ -108,6 +110,16 @@ extension ViewState {
     private func forgetHistory(of key: UInt64, in table: any AnyKeyedTable) {
         guard let index = tables.firstIndex(where: { $0 === table }) else { return }
         erasedRows[index, default: []].insert(key)
+    }
+
+    /// A comment leaves (deleted by its author, or taken down): only a standing comment counts down, so a
+    /// second delete, or one of a comment never posted or already taken down, does not.
+    private func dropComment(_ comment: UInt64, by author: UInt64, on video: UInt64) {
+        var removed = false
+        authoredComments.update(author, initial: AuthoredComments()) { removed = $0.remove(comment: comment) }
+        if authoredComments[author]?.comments.isEmpty ?? false { authoredComments.remove(author) }
+        guard removed else { return }
+        videoCounters.update(video, initial: VideoCounters()) { $0.comments = $0.comments > 0 ? $0.comments - 1 : 0 }
     }
 
     private func setStatus(_ video: UInt64, _ status: VideoStatus) {
@@ -145,15 +157,9 @@ extension ViewState {
         case .commented(let e):
             videoCounters.update(e.video, initial: VideoCounters()) { $0.comments += 1 }
             authoredComments.update(e.viewer, initial: AuthoredComments()) { $0.insert(comment: e.comment, video: e.video) }
-        case .commentDeleted(let e):
-            // Only a standing comment counts down (a second delete, or one of a comment never posted, does not).
-            var removed = false
-            authoredComments.update(e.viewer, initial: AuthoredComments()) { removed = $0.remove(comment: e.comment) }
-            if authoredComments[e.viewer]?.comments.isEmpty ?? false { authoredComments.remove(e.viewer) }
-            guard removed else { return }
-            videoCounters.update(e.video, initial: VideoCounters()) {
-                $0.comments = $0.comments > 0 ? $0.comments - 1 : 0
-            }
+        case .commentDeleted(let e): dropComment(e.comment, by: e.viewer, on: e.video)
+        case .moderationDecided(let e) where e.target == .comment && e.action == .takedown:
+            dropComment(e.id, by: e.subject, on: e.video)
         case .notInterested(let e): videoCounters.update(e.video, initial: VideoCounters()) { $0.notInterested += 1 }
         case .followed(let e):
             // The social graph (applied after counters) tells whether this is a new edge.

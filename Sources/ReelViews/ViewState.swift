@@ -201,6 +201,10 @@ public final class ViewState {
         case .rejected(let e): (nil, e.video, nil, nil)
         case .removed(let e): (nil, e.video, nil, nil)
         case .creatorProfileUpdated(let e): (e.creator, nil, e.creator, nil)
+        case .reported, .held, .commentFilterSet: (nil, nil, nil, nil)
+        // A comment's takedown changes its author's comments and its video's count.
+        case .moderationDecided(let e): e.target == .comment ? (e.subject, e.video, nil, nil) : (nil, nil, nil, nil)
+        case .restored(let e): (nil, e.video, nil, nil)
         }
     }
 
@@ -208,7 +212,7 @@ public final class ViewState {
     static func isStructural(_ event: ReelEvent) -> Bool {
         switch event {
         case .sessionStarted, .sessionEnded, .uploadStarted, .uploadCompleted, .processingSucceeded, .processingFailed,
-            .published, .rejected, .removed, .userRegistered, .userProfileChanged, .userErased, .creatorProfileUpdated:
+            .published, .rejected, .removed, .restored, .userRegistered, .userProfileChanged, .userErased, .creatorProfileUpdated:
             true
         default: false
         }

@@ -22,7 +22,7 @@ public final class ViewStore: Projection {
     /// (3: interest profiles store their features as differences, `InterestProfile.write`; 4: a person's comments
     /// (`counters.authoredComments`) and erasure that takes comments, follows and captions out, issue 24;
     /// 5: likes and saves once per viewer; 6: history blocks end with a CRC-32C, `HistoryBlock`.)
-    public static let schemaVersion: Int64 = 6
+    public static let schemaVersion: Int64 = 7
     /// A checkpoint is written complete when the rows appended since the last complete one would exceed this
     /// multiple of its size: the history stays within about (1 + factor) times the changes, and loading reads
     /// at most (1 + factor) times the state. A larger factor writes fewer complete checkpoints (a faster

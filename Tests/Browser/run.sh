@@ -124,7 +124,9 @@ log "$n demo videos published after $((SECONDS - start)) s"
 # In the background and waited for, so a SIGTERM/SIGINT to this script runs the cleanup at once.
 # Its temporary files (clip, browser profile) go under $WORK, removed even if it is killed; a failure
 # screenshot goes to the usual temporary directory, which outlives the run.
-SCREENSHOT_DIR=${SCREENSHOT_DIR:-${TMPDIR:-/tmp}} TMPDIR="$WORK" "$PY" Tests/Browser/web_client_test.py "$BASE" &
+# The moderation step acts as a moderator: with the admin token the server generated into its data directory.
+ADMIN_TOKEN=$(cat "$WORK/data/admin.token") SCREENSHOT_DIR=${SCREENSHOT_DIR:-${TMPDIR:-/tmp}} TMPDIR="$WORK" \
+  "$PY" Tests/Browser/web_client_test.py "$BASE" &
 TEST_PID=$!
 rc=0
 wait "$TEST_PID" || rc=$?

@@ -254,6 +254,37 @@ def run(page, base, workdir):
     check(set(v["hashtags"]) >= {"browsertest", "reel"}, f"server hashtags {v['hashtags']} lack browsertest and reel")
     step(f"  video {video_id} is published with its caption and hashtags")
 
+    # 7. Report a video from the feed, then take it down from the moderation page as a moderator.
+    admin_token = os.environ.get("ADMIN_TOKEN", "")
+    if not admin_token:
+        step("7. (skipped: no ADMIN_TOKEN for the moderation page)")
+        return
+    step("7. report a feed video, then take it down on the moderation page")
+    page.locator("#nav a[data-route=feed]").click()
+    page.wait_for_selector("#feed .slide.active[data-video-id]", timeout=20000)
+    reported = page.evaluate("() => window.reel.currentVideoId()")
+    slide = page.locator(f"#feed .slide.active[data-video-id='{reported}']")
+    if slide.locator(".report").count() == 0:
+        raise StepFailed(f"no Report button on video {reported} (is it the user's own?)")
+    slide.locator(".report").click()
+    slide.locator(".report-form select").select_option("spam")
+    slide.locator(".report-form button[type=submit]").click()
+    page.wait_for_function("() => document.querySelector('#toast').textContent.startsWith('Reported')", timeout=5000)
+    step(f"  reported video {reported}; the page thanked the viewer")
+    page.goto(f"{base}/#/moderation")
+    page.fill("#moderation-token", admin_token)
+    page.click("#moderation-form button[type=submit]")
+    card = page.locator(f"#moderation-queue .case[data-case-id='{reported}']")
+    card.wait_for(timeout=10000)
+    check("1 report(s)" in card.text_content(), f"the queue card does not show the report: {card.text_content()!r}")
+    card.locator("input[name=reason]").fill("spam, from the browser test")
+    card.locator("button[data-action=takedown]").click()
+    page.wait_for_function("() => document.querySelector('#moderation-count').textContent === '0 open'", timeout=10000)
+    check("takedown video" in page.locator("#moderation-decisions").text_content(), "the decision is not in the log on the page")
+    status = server_video(base, reported)["status"]
+    check(status == "removed", f"server says video {reported} is {status!r} after the takedown")
+    step(f"  taken down from the page: the queue is empty, the log shows it, the server says {status}")
+
 
 def report_failure(e, page, console):
     what = "step failed" if isinstance(e, StepFailed) else type(e).__name__
@@ -321,7 +352,8 @@ def main():
         step(f"note: the page logged {len(noise)} warning(s)/error(s) (not failures):")
         for line in noise[-10:]:
             print(f"      {line}", flush=True)
-    step("PASS: logged in, watched a video play, swiped to the next and it played, liked it, uploaded a clip and it was published")
+    step("PASS: logged in, watched a video play, swiped to the next and it played, liked it, uploaded a clip and it was published, "
+         "reported a video and a moderator took it down")
     return 0
 
 

@@ -13,6 +13,7 @@ import Testing
     /// Strings only the erased person wrote or is known by (the raw scan looks for each).
     static let aliceSecrets = [
         "alicezq", "alice@secret.example", "Alice Quixote", "Alice Studio Zyx", "xyzzy bio", "plugh caption", "quux remark",
+        "zorkmid", "grue word",
     ]
 
     @Test func erasureLeavesNothingReadableAndCountsStayConsistent() async throws {
@@ -26,6 +27,7 @@ import Testing
             let bob = try await engine.registerUser(handle: "bobkeeps", region: "GB", email: "bob@example.org", displayName: "Bob Keeps")
             let carol = try await engine.registerUser(handle: "carolfollows", region: "GB", email: "carol@example.org", displayName: "Carol")
             try await engine.updateCreatorProfile(creator: alice, name: "Alice Studio Zyx", bio: "a xyzzy bio")
+            try await engine.setCommentFilter(creator: alice, words: ["zorkmid", "grue word"])
             var videos: [UInt64] = []
             for i in 0..<2 {
                 videos.append(try await engine.addPublishedVideo(

@@ -167,6 +167,37 @@ func videoEvents(_ engine: ReelEngine, _ video: UInt64) throws -> [ReelEvent] { 
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/blobs/staging")) ?? []).isEmpty, "no orphaned staging output")
     }
 
+    /// A re-upload of a video moderation took down is held for a moderator instead of published; approving
+    /// it publishes it, and a look-alike of a video that was not taken down is published as usual.
+    @Test func nearDuplicatesOfATakenDownVideoAreHeldForReview() async throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let original = try makeClip("\(dir)/a.mp4", video: "testsrc2=s=360x640:r=30:d=4", audio: "sine=f=523:d=4")
+        let copy = try makeClip("\(dir)/b.mp4", video: nil, extra: ["-i", original, "-vf", "scale=300:534", "-c:v", "libx264", "-b:v", "250k", "-c:a", "aac"])
+        try await withMedia(mediaConfiguration(dir)) { engine, media in
+            let creator = try await engine.registerUser(handle: "maker", region: "US", email: "m@example.org", displayName: "M")
+            let first = try await media.ingest(file: original, creator: creator, metadata: VideoMetadata(caption: "first"))
+            #expect(await media.waitUntilSettled(first))
+            let kept = try await media.ingest(file: copy, creator: creator, metadata: VideoMetadata(caption: "a look-alike"))
+            #expect(await media.waitUntilSettled(kept))
+            #expect(engine.video(kept)?.status == .published, "the original was not taken down")
+
+            let subject = try engine.moderationSubject(.video, first)
+            try await engine.moderate(subject, .takedown, reason: "copyright", moderator: "ana")
+            #expect(engine.video(first)?.status == .removed)
+            let again = try await media.ingest(file: copy, creator: creator, metadata: VideoMetadata(caption: "trying again"))
+            #expect(await media.waitUntilSettled(again))
+            #expect(engine.video(again)?.status == .ready, "held: processed, not published")
+            let held = try await engine.moderationCase(again)
+            #expect(held.status == .held && held.similarTo == first)
+            #expect(try videoEvents(engine, again).contains { if case .published = $0 { true } else { false } } == false)
+
+            try await engine.moderate(try engine.moderationSubject(.video, again), .approve, reason: "licensed", moderator: "ben")
+            #expect(engine.video(again)?.status == .published)
+            #expect(try await engine.moderationCase(again).status == .dismissed)
+        }
+    }
+
     @Test func duetsAndStitchesAreComposedWithTheirOriginal() async throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }

@@ -50,6 +50,31 @@ import Testing
         }
     }
 
+    /// A keyed request after a restart waits for the index to have read the whole journal (only then does
+    /// "not recorded" mean "not carried out"), and gives up after the wait with a retryable 503, never by
+    /// going ahead: going ahead could write a second time.
+    @Test func theIndexWaitEndsWhenItCatchesUpOrTimesOut() async throws {
+        let index = ServerIndex()
+        let at = Timestamp(milliseconds: 1_700_000_000_000)
+        func shared(_ position: UInt64) -> SubscribedEvent {
+            let e = VideoShared(viewer: 1, video: 2, session: 3, creator: 4, channel: "link", occurredAt: at)
+            return SubscribedEvent(position: position, stream: StreamID(kind: 2, id: 2), recordedAt: at, event: .shared(e), causation: 99)
+        }
+        let start = ContinuousClock.now
+        #expect(await index.waitUntilDelivered(2, timeout: .milliseconds(200)) == false)
+        #expect(ContinuousClock.now - start >= .milliseconds(200))
+        #expect(await index.waitUntilDelivered(0, timeout: .milliseconds(1)), "nothing to wait for")
+        async let caughtUp = index.waitUntilDelivered(2, timeout: .seconds(30))
+        try await Task.sleep(for: .milliseconds(50))
+        try index.receive([shared(0)])
+        try await Task.sleep(for: .milliseconds(50))
+        try index.receive([shared(1)])
+        let waited = ContinuousClock.now
+        #expect(await caughtUp, "woken by the delivery, not the timeout")
+        #expect(ContinuousClock.now - waited < .seconds(5))
+        #expect(index.command(99)?.position == 0)
+    }
+
     /// Golden: python3 -c "import hashlib; print(int.from_bytes(hashlib.sha256(b'reel-idempotency\n7\nabc').digest()[:8], 'big'))"
     @Test func theCommandIDIsTheDocumentedHash() {
         #expect(IdempotencyMiddleware.commandID(caller: 7, key: "abc") == 15_993_993_972_039_400_075)

@@ -24,6 +24,8 @@ public enum CreatorEntity: EventSourcedEntity {
 
     public enum Command: Sendable, Hashable {
         case updateProfile(name: String, bio: String, at: Timestamp)
+        /// The creator's own filter for comments on their videos (replaces the previous one; empty clears it).
+        case setCommentFilter(words: [String], at: Timestamp)
     }
 
     public static func initialState(id: UInt64) -> State { State(id: id) }
@@ -39,6 +41,14 @@ public enum CreatorEntity: EventSourcedEntity {
             }
             if s.exists && name == s.name && bio == s.bio { return [] }
             return [.creatorProfileUpdated(CreatorProfileUpdated(creator: s.id, name: name, bio: bio, occurredAt: at))]
+        case let .setCommentFilter(words, at):
+            guard context.userExists(s.id) else {
+                throw CommandRejected("unknownUser", "creator \(s.id) is not a registered user according to the catalogue view")
+            }
+            switch CommentFilter.normalised(words) {
+            case .failure(let rejected): throw rejected
+            case .success(let list): return [.commentFilterSet(CreatorCommentFilterSet(creator: s.id, words: list, occurredAt: at))]
+            }
         }
     }
 

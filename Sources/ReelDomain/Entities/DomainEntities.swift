@@ -9,7 +9,8 @@ public enum DomainEntities {
         case StreamKind.session: try render(SessionEntity.self)
         case StreamKind.video: try render(VideoEntity.self)
         case StreamKind.creator: try render(CreatorEntity.self)
-        default: throw JournalError(.invalidArgument, "stream kind \(kind) is not an entity (user 1, session 2, video 3, creator 4)")
+        case StreamKind.moderation: try render(ModerationCaseEntity.self)
+        default: throw JournalError(.invalidArgument, "stream kind \(kind) is not an entity (user 1, session 2, video 3, creator 4, moderation 5)")
         }
     }
 }

@@ -69,6 +69,9 @@ public enum VideoEntity: EventSourcedEntity {
         case publish(at: Timestamp)
         case reject(reason: String, at: Timestamp)
         case remove(reason: String, at: Timestamp)
+        /// Publishes a removed video again: only the moderation flow sends it, after its case said the removal
+        /// was a takedown that a moderator undid (`ReelEngine.moderate`).
+        case restore(at: Timestamp)
     }
 
     public static func initialState(id: UInt64) -> State { State(id: id) }
@@ -112,6 +115,13 @@ public enum VideoEntity: EventSourcedEntity {
             // Any video not yet taken down: moderation, or an erased creator's uploads in every stage.
             try transition(s, from: [.uploading, .processing, .ready, .published], to: .removed)
             return [.removed(VideoRemoved(video: id, reason: reason, occurredAt: at))]
+        case .restore(let at):
+            if s.status == .published { return [] }
+            try transition(s, from: [.removed], to: .published)
+            guard context.userExists(s.creator) else {
+                throw CommandRejected("unknownCreator", "video \(id)'s creator \(s.creator) was erased; their videos cannot come back")
+            }
+            return [.restored(VideoRestored(video: id, occurredAt: at))]
         }
     }
 
@@ -162,6 +172,9 @@ public enum VideoEntity: EventSourcedEntity {
             s.status = .failed
             s.reason = e.reason
         case .published: s.status = .published
+        case .restored:
+            s.status = .published
+            s.reason = ""
         case .rejected(let e):
             s.status = .rejected
             s.reason = e.reason

@@ -31,6 +31,11 @@ public enum ReelEvent: Sendable, Hashable {
     case rejected(VideoRejected)
     case removed(VideoRemoved)
     case creatorProfileUpdated(CreatorProfileUpdated)
+    case reported(ContentReported)
+    case held(ContentHeld)
+    case moderationDecided(ModerationDecided)
+    case restored(VideoRestored)
+    case commentFilterSet(CreatorCommentFilterSet)
 
     /// The payload as its `DomainEvent`.
     public var payload: any DomainEvent {
@@ -61,6 +66,11 @@ public enum ReelEvent: Sendable, Hashable {
         case .rejected(let e): e
         case .removed(let e): e
         case .creatorProfileUpdated(let e): e
+        case .reported(let e): e
+        case .held(let e): e
+        case .moderationDecided(let e): e
+        case .restored(let e): e
+        case .commentFilterSet(let e): e
         }
     }
 
@@ -96,6 +106,10 @@ extension ReelEvent: EntityEvent {
             let strings = [e.name, e.bio]
             (e.name, e.bio) = ("", "")
             return sealed(e, e.creator, strings)
+        case .commentFilterSet(var e):
+            let words = e.words.joined(separator: "\n")
+            e.words = []
+            return sealed(e, e.creator, [words])
         default:
             return payload.newEvent(metadata: metadata)
         }
@@ -168,6 +182,14 @@ extension ReelEvent: EntityEvent {
             var e = try payload(CreatorProfileUpdated.self, r)
             if let s = try SealedFields.strings(r) { (e.name, e.bio) = (s.first ?? "", s.count > 1 ? s[1] : "") }
             return .creatorProfileUpdated(e)
+        case 26: return .reported(try payload(ContentReported.self, r))
+        case 27: return .held(try payload(ContentHeld.self, r))
+        case 28: return .moderationDecided(try payload(ModerationDecided.self, r))
+        case 29: return .restored(try payload(VideoRestored.self, r))
+        case 30:
+            var e = try payload(CreatorCommentFilterSet.self, r)
+            if let s = try SealedFields.strings(r) { e.words = s.first.map { $0.split(separator: "\n").map(String.init) } ?? [] }
+            return .commentFilterSet(e)
         default: return nil
         }
     }
@@ -175,5 +197,6 @@ extension ReelEvent: EntityEvent {
     /// Every event type, for the catalogue and dumps.
     public static let types: [any DomainEvent.Type] = [
         UserRegistered.self, UserProfileChanged.self, UserErased.self, CreatorFollowed.self, CreatorUnfollowed.self, CreatorBlocked.self, SessionStarted.self, SessionEnded.self, FeedServed.self, VideoWatched.self, VideoSkipped.self, VideoLiked.self, VideoUnliked.self, VideoShared.self, VideoSaved.self, CommentPosted.self, CommentDeleted.self, NotInterested.self, UploadStarted.self, UploadCompleted.self, ProcessingSucceeded.self, ProcessingFailed.self, VideoPublished.self, VideoRejected.self, VideoRemoved.self, CreatorProfileUpdated.self,
+        ContentReported.self, ContentHeld.self, ModerationDecided.self, VideoRestored.self, CreatorCommentFilterSet.self,
     ]
 }

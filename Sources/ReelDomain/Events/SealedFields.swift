@@ -42,6 +42,7 @@ public enum SealedFields {
         case CommentPosted.type: ["text"]
         case UploadCompleted.type: ["caption"]
         case CreatorProfileUpdated.type: ["name", "bio"]
+        case CreatorCommentFilterSet.type: ["words"]
         default: (0..<count).map { "field\($0)" }
         }
     }

@@ -163,6 +163,7 @@ public final class RecommenderModel {
         case .published(let e): publish(e.video, at: e.occurredAt.milliseconds)
         case .rejected(let e): takeDown(e.video)
         case .removed(let e): takeDown(e.video)
+        case .restored(let e): publish(e.video, at: e.occurredAt.milliseconds)
         case .userErased(let e): erase(e.user)
         case .followed(let e):
             var u = users[e.user] ?? UserFacts()
@@ -265,7 +266,8 @@ public final class RecommenderModel {
         f.live = true
         f.publishedAt = time
         videos[video] = f
-        index.insert(Embedding.content(features), label: video)
+        // `update`, not `insert`: a video restored after a takedown still has its (removed) node.
+        index.update(Embedding.content(features), label: video)
         for t in f.tags { appendBounded(&byTag[t, default: []], video, Self.recentPerKey) }
         if f.sound != 0 { appendBounded(&bySound[f.sound, default: []], video, Self.recentPerKey) }
         appendBounded(&byCreator[f.creator, default: []], video, Self.recentPerKey)

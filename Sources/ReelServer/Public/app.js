@@ -22,6 +22,13 @@ class ApiError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
+/** The reasons a report may give (the server's list), with what the viewer reads. */
+const REPORT_REASONS = [
+  ['spam', 'Spam or scam'], ['harassment', 'Harassment or bullying'], ['hate', 'Hate speech'], ['violence', 'Violence'],
+  ['nudity', 'Nudity or sexual content'], ['self_harm', 'Self-harm'], ['minor_safety', 'Minor safety'],
+  ['misinformation', 'Misinformation'], ['copyright', 'Copyright'], ['other', 'Something else'],
+];
+
 /** A fresh Idempotency-Key (crypto.randomUUID needs a secure context; loopback http is one, but not every host). */
 function newIdempotencyKey() {
   if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
@@ -225,7 +232,12 @@ function makeSlide(item) {
       countButton('like', '♥', 'Like', c.likes),
       countButton('comment', '✎', 'Comment', c.comments),
       countButton('share', '↗', 'Share', c.shares),
-      h('button', { class: 'not-interested', type: 'button', 'aria-label': 'Not interested' }, h('span', { class: 'icon' }, '⊘'))),
+      h('button', { class: 'not-interested', type: 'button', 'aria-label': 'Not interested' }, h('span', { class: 'icon' }, '⊘')),
+      own ? null : h('button', { class: 'report', type: 'button', 'aria-label': 'Report' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚑'))),
+    own ? null : h('form', { class: 'report-form', hidden: true },
+      h('select', { name: 'reason', 'aria-label': 'Why report this video' },
+        REPORT_REASONS.map(([value, label]) => h('option', { value }, label))),
+      h('button', { type: 'submit' }, 'Report')),
     h('form', { class: 'comment-form', hidden: true },
       h('input', { name: 'text', required: true, maxlength: '500', placeholder: 'Add a comment', 'aria-label': 'Comment text' }),
       h('button', { type: 'submit' }, 'Post')));
@@ -288,6 +300,15 @@ function wireSlide(slide, id, item) {
     try {
       await api('POST', `/api/v1/video/${id}/comments`, { session_id: await ensureSession(), text: form.elements.text.value });
       bump($('.comment', slide), 1); form.reset(); form.hidden = true; toast('Comment posted');
+    } catch (e) { toast(e.message); }
+  });
+  const report = $('.report-form', slide);
+  $('.report', slide)?.addEventListener('click', () => { report.hidden = !report.hidden; if (!report.hidden) report.elements.reason.focus(); });
+  report?.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('POST', '/api/v1/reports', { target: 'video', id, reason: report.elements.reason.value });
+      report.hidden = true; toast('Reported. Thank you: a moderator will look at it');
     } catch (e) { toast(e.message); }
   });
   $('.share', slide).addEventListener('click', () => share(slide, id, item));
@@ -819,6 +840,56 @@ async function loadWhy(video, at) {
   } catch (e) { box.replaceChildren(h('p', { class: 'error' }, e.message)); }
 }
 
+// ---------- Moderation (admin token) ----------
+
+/** What a moderator may do to a case in each status (a comment's removal is final). */
+const caseActions = (c) => ({
+  open: ['takedown', 'dismiss'], held: ['approve', 'takedown'], actioned: c.target === 'comment' ? [] : ['restore'],
+})[c.status] ?? ['takedown'];
+
+function wireModeration() {
+  $('#moderation-token').value = store.adminToken;
+  $('#moderation-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    localStorage.setItem('reel.adminToken', $('#moderation-token').value.trim());
+    loadModeration();
+  });
+}
+
+async function loadModeration() {
+  $('#moderation-error').textContent = '';
+  try {
+    const [queue, log] = await Promise.all([
+      api('GET', '/api/v1/admin/moderation/queue?limit=100', undefined, { admin: true }),
+      api('GET', '/api/v1/admin/moderation/decisions?limit=50', undefined, { admin: true }),
+    ]);
+    $('#moderation-count').textContent = `${queue.open} open`;
+    $('#moderation-queue').replaceChildren(...(queue.cases.length ? queue.cases.map(caseCard) : [h('p', { class: 'muted' }, 'Nothing waits for review.')]));
+    $('#moderation-decisions').replaceChildren(...log.decisions.map((d) => h('li', {},
+      `${d.at} · ${d.action} ${d.target} ${d.id} · by ${d.moderator} · ${d.reason}`)));
+  } catch (e) { $('#moderation-error').textContent = e.message; }
+}
+
+function caseCard(c) {
+  const reason = h('input', { name: 'reason', required: true, maxlength: '500', placeholder: 'Reason (recorded, shown to the subject)', 'aria-label': `Reason for case ${c.id}` });
+  const reasons = Object.entries(c.reasons ?? {}).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r}×${n}`).join(' ');
+  const what = c.target === 'video' ? h('a', { href: `#/video/${c.id}` }, `video ${c.id}`) : `${c.target} ${c.id}`;
+  return h('form', { class: 'card case', 'data-case-id': c.id, onsubmit: (ev) => ev.preventDefault() },
+    h('p', {}, what, ` · ${c.status} · ${c.open_reports} report(s) ${reasons} · of user ${c.subject}`),
+    reason,
+    h('div', { class: 'row' }, caseActions(c).map((action) => h('button', {
+      type: 'button', class: `decide ${action}`, 'data-action': action,
+      onclick: async () => {
+        if (!reason.value.trim()) { reason.focus(); return toast('Write a reason first'); }
+        try {
+          await api('POST', `/api/v1/admin/moderation/cases/${c.id}/decision`, { action, reason: reason.value.trim(), target: c.target }, { admin: true });
+          toast(`${action}: case ${c.id}`);
+          await loadModeration();
+        } catch (e) { toast(e.message); }
+      },
+    }, action))));
+}
+
 // ---------- Router ----------
 
 let currentRoute = null;
@@ -840,7 +911,8 @@ function route() {
   document.body.dataset.route = page;
   $('#logout').hidden = !store.token;
   const params = new URLSearchParams(query);
-  ({ feed: showFeed, video: () => showVideo(arg), search: () => showSearch(params) })[page]?.()?.catch?.((e) => toast(e.message));
+  const loaders = { feed: showFeed, video: () => showVideo(arg), search: () => showSearch(params), moderation: () => (store.adminToken ? loadModeration() : null) };
+  loaders[page]?.()?.catch?.((e) => toast(e.message));
 }
 
 /** j/k and the arrow keys swipe whichever player is showing, unless the viewer is typing. */
@@ -857,6 +929,7 @@ wireLogin();
 wireUpload();
 wireSearch();
 wireAudit();
+wireModeration();
 $('#logout').addEventListener('click', logOut);
 document.addEventListener('keydown', onKey);
 // A hidden tab stops watching; the view resumes (as a new watch) when it is visible again.
