@@ -37,23 +37,33 @@ extension ReelEngine {
 
     /// A user reports something; a repeat by the same reporter before a decision changes nothing.
     @discardableResult
-    public func report(_ s: ModerationSubject, by reporter: UInt64, reason: String, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+    public func report(_ s: ModerationSubject, by reporter: UInt64, reason: String, at: Timestamp? = nil)
+        async throws(ReelError) -> Receipt
+    {
         try await run(
-            "report", moderation, .report(reporter: reporter, target: s.target, video: s.video, subject: s.subject, reason: reason, at: at ?? now),
+            "report", moderation,
+            .report(
+                reporter: reporter, target: s.target, video: s.video, subject: s.subject, reason: reason, at: at ?? now),
             to: s.id, waitForViews: true)
     }
 
     /// Holds a processed upload for review instead of publishing it (it resembles `similarTo`, taken down).
     @discardableResult
-    public func hold(video: UInt64, creator: UInt64, similarTo: UInt64, at: Timestamp? = nil) async throws(ReelError) -> Receipt {
-        try await run("hold", moderation, .hold(creator: creator, similarTo: similarTo, at: at ?? now), to: video, waitForViews: true)
+    public func hold(video: UInt64, creator: UInt64, similarTo: UInt64, at: Timestamp? = nil) async throws(ReelError)
+        -> Receipt
+    {
+        try await run(
+            "hold", moderation, .hold(creator: creator, similarTo: similarTo, at: at ?? now), to: video,
+            waitForViews: true)
     }
 
     /// A moderator's decision, then its effect: a video taken down is removed (a held one too), a restored one
     /// published again, an approved held one published. Comments and accounts change through the views and
     /// the host's read models, which fold the decision itself.
     @discardableResult
-    public func moderate(_ s: ModerationSubject, _ action: ModerationAction, reason: String, moderator: String, at: Timestamp? = nil)
+    public func moderate(
+        _ s: ModerationSubject, _ action: ModerationAction, reason: String, moderator: String, at: Timestamp? = nil
+    )
         async throws(ReelError) -> Receipt
     {
         let t = at ?? now
@@ -63,12 +73,15 @@ extension ReelEngine {
                 throw .invalid("invalidTransition", "video \(s.id) is not removed")
             }
             guard user(v.creator) != nil else {
-                throw ReelError(.rejected, "unknownCreator", "video \(s.id)'s creator was erased; their videos cannot come back")
+                throw ReelError(
+                    .rejected, "unknownCreator", "video \(s.id)'s creator was erased; their videos cannot come back")
             }
         }
         let decided = try await run(
             "moderate", moderation,
-            .decide(target: s.target, video: s.video, subject: s.subject, action: action, reason: reason, moderator: moderator, at: t),
+            .decide(
+                target: s.target, video: s.video, subject: s.subject, action: action, reason: reason,
+                moderator: moderator, at: t),
             to: s.id, waitForViews: true)
         guard s.target == .video, let v = video(s.id) else { return decided }
         switch action {
@@ -84,7 +97,9 @@ extension ReelEngine {
 
     /// Replaces a creator's own comment filter (empty clears it).
     @discardableResult
-    public func setCommentFilter(creator: UInt64, words: [String], at: Timestamp? = nil) async throws(ReelError) -> Receipt {
+    public func setCommentFilter(creator: UInt64, words: [String], at: Timestamp? = nil) async throws(ReelError)
+        -> Receipt
+    {
         try await run("setCommentFilter", creators, .setCommentFilter(words: words, at: at ?? now), to: creator)
     }
 

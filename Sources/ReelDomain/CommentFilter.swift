@@ -22,7 +22,9 @@ public enum CommentFilter {
     }
 
     /// Lower case without diacritics (so "Ídiot" is "idiot").
-    static func fold(_ s: String) -> String { s.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil) }
+    static func fold(_ s: String) -> String {
+        s.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
 
     /// A filter list as a creator or an operator writes it: trimmed, no blanks or repeats; nil with the
     /// reason when it breaks a limit. Repeats are found folded ("Ugly" and "ugly" are one word).
@@ -32,12 +34,16 @@ public enum CommentFilter {
             let w = raw.trimmingCharacters(in: .whitespaces)
             guard !w.isEmpty else { continue }
             guard w.count <= CreatorCommentFilterSet.maxWordLength, !w.contains(where: \.isNewline) else {
-                return .failure(CommandRejected("invalidFilter", "each filtered word is 1–\(CreatorCommentFilterSet.maxWordLength) characters on one line"))
+                return .failure(
+                    CommandRejected(
+                        "invalidFilter",
+                        "each filtered word is 1–\(CreatorCommentFilterSet.maxWordLength) characters on one line"))
             }
             if !out.contains(where: { fold($0) == fold(w) }) { out.append(w) }
         }
         guard out.count <= CreatorCommentFilterSet.maxWords else {
-            return .failure(CommandRejected("invalidFilter", "at most \(CreatorCommentFilterSet.maxWords) filtered words"))
+            return .failure(
+                CommandRejected("invalidFilter", "at most \(CreatorCommentFilterSet.maxWords) filtered words"))
         }
         return .success(out)
     }

@@ -73,7 +73,8 @@ public final class ModerationQueue: EventSubscriber, Sendable {
             c.openReports += 1
             c.reasons[r.reason, default: 0] += 1
             c.lastReportAt = e.recordedAt
-            c.history.append(Entry(kind: .reported, position: e.position, at: e.recordedAt, reporter: r.reporter, reason: r.reason))
+            c.history.append(
+                Entry(kind: .reported, position: e.position, at: e.recordedAt, reporter: r.reporter, reason: r.reason))
             s.cases[r.id] = c
         case .held(let h):
             var c = s.cases[h.video] ?? Case(id: h.video, target: .video, video: h.video, subject: h.creator)
@@ -91,11 +92,14 @@ public final class ModerationQueue: EventSubscriber, Sendable {
                 }
             (c.openReports, c.reasons) = (0, [:])
             c.history.append(
-                Entry(kind: .decided, position: e.position, at: e.recordedAt, reason: d.reason, action: d.action, moderator: d.moderator))
+                Entry(
+                    kind: .decided, position: e.position, at: e.recordedAt, reason: d.reason, action: d.action,
+                    moderator: d.moderator))
             s.cases[d.id] = c
             s.decisions.append(
                 Decision(
-                    position: e.position, at: e.recordedAt, target: d.target, id: d.id, subject: d.subject, action: d.action, reason: d.reason,
+                    position: e.position, at: e.recordedAt, target: d.target, id: d.id, subject: d.subject,
+                    action: d.action, reason: d.reason,
                     moderator: d.moderator))
         case .published(let p):
             // A held upload published some other way (its original was restored and it was reviewed again).
@@ -145,7 +149,9 @@ public final class ModerationQueue: EventSubscriber, Sendable {
     /// Decisions, newest first, before the journal position `before` (a cursor).
     public func decisions(limit: Int, before: UInt64?) -> (items: [Decision], next: UInt64?) {
         state.withLock { s in
-            let end = before.map { cursor in s.decisions.firstIndex { $0.position >= cursor } ?? s.decisions.count } ?? s.decisions.count
+            let end =
+                before.map { cursor in s.decisions.firstIndex { $0.position >= cursor } ?? s.decisions.count }
+                ?? s.decisions.count
             let page = Array(s.decisions[..<end].suffix(limit).reversed())
             return (page, end > page.count ? page.last?.position : nil)
         }

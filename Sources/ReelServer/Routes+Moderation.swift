@@ -79,10 +79,15 @@ extension ReelAPI {
             let video = try context.parameters.require("id", as: UInt64.self)
             let commentID = try context.parameters.require("comment", as: UInt64.self)
             guard let v = engine.video(video) else { throw APIError.notFound("no video \(video)") }
-            guard v.creator == caller else { throw APIError(.forbidden, "notYourVideo", "only the video's creator may hide its comments") }
-            guard let c = index.comment(commentID), c.video == video else { throw APIError.notFound("no comment \(commentID) under video \(video)") }
+            guard v.creator == caller else {
+                throw APIError(.forbidden, "notYourVideo", "only the video's creator may hide its comments")
+            }
+            guard let c = index.comment(commentID), c.video == video else {
+                throw APIError.notFound("no comment \(commentID) under video \(video)")
+            }
             try await engine.moderate(
-                ReelEngine.ModerationSubject(target: .comment, id: commentID, video: video, subject: c.author), .takedown,
+                ReelEngine.ModerationSubject(target: .comment, id: commentID, video: video, subject: c.author),
+                .takedown,
                 reason: "hidden by the video's creator", moderator: "creator:\(caller)")
             _ = await index.waitUntilDelivered(engine.journalEnd, timeout: .seconds(5))
             return Response(status: .noContent)
@@ -99,12 +104,15 @@ extension ReelAPI {
         admin.get("queue") { request, _ -> QueueOut in
             try requireAdmin(request)
             let limit = try boundedInt(request, "limit", 1...200, default: 50)
-            return QueueOut(cases: moderation.queue(limit: limit).map { caseOut($0, history: false) }, open: moderation.queueLength)
+            return QueueOut(
+                cases: moderation.queue(limit: limit).map { caseOut($0, history: false) }, open: moderation.queueLength)
         }
         admin.get("cases/{id}") { request, context -> CaseOut in
             try requireAdmin(request)
             let id = try context.parameters.require("id", as: UInt64.self)
-            guard let c = moderation.moderationCase(id) else { throw APIError.notFound("no moderation case \(id) (nothing was reported or decided about it)") }
+            guard let c = moderation.moderationCase(id) else {
+                throw APIError.notFound("no moderation case \(id) (nothing was reported or decided about it)")
+            }
             return caseOut(c, history: true)
         }
         admin.post("cases/{id}/decision") { request, context -> CaseOut in
@@ -112,17 +120,20 @@ extension ReelAPI {
             let id = try context.parameters.require("id", as: UInt64.self)
             let body = try await request.decode(as: NewDecision.self, context: context)
             guard let action = ModerationAction(name: body.action) else {
-                throw APIError.badRequest("invalidAction", "action is takedown, restore, dismiss or approve, not \(body.action.prefix(32))")
+                throw APIError.badRequest(
+                    "invalidAction", "action is takedown, restore, dismiss or approve, not \(body.action.prefix(32))")
             }
             let known = moderation.moderationCase(id)
             let subject: ReelEngine.ModerationSubject
             if let known, body.target.map({ ModerationTarget(name: $0) == known.target }) ?? true {
-                subject = ReelEngine.ModerationSubject(target: known.target, id: id, video: known.video, subject: known.subject)
+                subject = ReelEngine.ModerationSubject(
+                    target: known.target, id: id, video: known.video, subject: known.subject)
             } else if let target = body.target {
                 // Acting before anyone reported (or naming the wrong kind, which the case refuses).
                 subject = try moderationSubject(target, id)
             } else {
-                throw APIError.badRequest("missingField", "target (video, comment or account) is required for a case nobody reported")
+                throw APIError.badRequest(
+                    "missingField", "target (video, comment or account) is required for a case nobody reported")
             }
             try await engine.moderate(subject, action, reason: body.reason, moderator: body.moderator ?? "admin")
             _ = await moderation.waitUntilDelivered(engine.journalEnd, timeout: .seconds(5))
@@ -133,14 +144,17 @@ extension ReelAPI {
             try requireAdmin(request)
             let limit = try boundedInt(request, "limit", 1...200, default: 50)
             let before = try request.uri.queryParameters["cursor"].map { text -> UInt64 in
-                guard let c = UInt64(String(text)) else { throw APIError.badRequest("invalidCursor", "cursor is the next_cursor of the previous page") }
+                guard let c = UInt64(String(text)) else {
+                    throw APIError.badRequest("invalidCursor", "cursor is the next_cursor of the previous page")
+                }
                 return c
             }
             let (items, next) = moderation.decisions(limit: limit, before: before)
             return DecisionsOut(
                 decisions: items.map {
                     DecisionOut(
-                        position: $0.position, at: $0.at.description, target: "\($0.target)", id: $0.id, subject: $0.subject,
+                        position: $0.position, at: $0.at.description, target: "\($0.target)", id: $0.id,
+                        subject: $0.subject,
                         action: "\($0.action)", reason: $0.reason, moderator: $0.moderator)
                 }, nextCursor: next.map(String.init))
         }
@@ -150,7 +164,8 @@ extension ReelAPI {
     func ownAccount(_ request: Request, _ context: ReelRequestContext) throws -> UInt64 {
         let caller = try user(request)
         guard try context.parameters.require("id", as: UInt64.self) == caller else {
-            throw APIError(.forbidden, "notYourAccount", "only the account's owner may see or change its comment filter")
+            throw APIError(
+                .forbidden, "notYourAccount", "only the account's owner may see or change its comment filter")
         }
         return caller
     }
@@ -158,10 +173,14 @@ extension ReelAPI {
     /// The platform's word list, then the video's creator's own filter (whose words are not told).
     func checkCommentFilters(_ text: String, on video: UInt64) throws {
         if let word = CommentFilter.firstMatch(in: text, words: platformCommentWords) {
-            throw APIError(.unprocessableContent, "commentBlocked", "comments may not contain \"\(word)\" on this platform")
+            throw APIError(
+                .unprocessableContent, "commentBlocked", "comments may not contain \"\(word)\" on this platform")
         }
-        if let creator = engine.video(video)?.creator, CommentFilter.firstMatch(in: text, words: index.commentFilter(of: creator)) != nil {
-            throw APIError(.unprocessableContent, "commentFiltered", "the video's creator filters comments like this one")
+        if let creator = engine.video(video)?.creator,
+            CommentFilter.firstMatch(in: text, words: index.commentFilter(of: creator)) != nil
+        {
+            throw APIError(
+                .unprocessableContent, "commentFiltered", "the video's creator filters comments like this one")
         }
     }
 
@@ -177,15 +196,19 @@ extension ReelAPI {
 
     func caseOut(_ c: ModerationQueue.Case, history: Bool) -> CaseOut {
         CaseOut(
-            id: c.id, target: "\(c.target)", videoId: c.video == 0 ? nil : c.video, subject: c.subject, status: "\(c.status)",
-            openReports: c.openReports, reasons: c.reasons, firstOpenAt: c.status.needsReview ? c.firstOpenAt.description : nil,
+            id: c.id, target: "\(c.target)", videoId: c.video == 0 ? nil : c.video, subject: c.subject,
+            status: "\(c.status)",
+            openReports: c.openReports, reasons: c.reasons,
+            firstOpenAt: c.status.needsReview ? c.firstOpenAt.description : nil,
             lastReportAt: c.lastReportAt == .zero ? nil : c.lastReportAt.description,
             history: history
                 ? c.history.map { e in
                     EntryOut(
-                        kind: e.kind.rawValue, position: e.position, at: e.at.description, reporter: e.kind == .reported ? e.reporter : nil,
+                        kind: e.kind.rawValue, position: e.position, at: e.at.description,
+                        reporter: e.kind == .reported ? e.reporter : nil,
                         reason: e.reason.isEmpty ? nil : e.reason, action: e.action.map { "\($0)" },
-                        moderator: e.moderator.isEmpty ? nil : e.moderator, similarTo: e.similarTo == 0 ? nil : e.similarTo)
+                        moderator: e.moderator.isEmpty ? nil : e.moderator,
+                        similarTo: e.similarTo == 0 ? nil : e.similarTo)
                 } : nil)
     }
 }

@@ -9,14 +9,19 @@ import NIOHTTP1
 /// or `<data-dir>/admin.token`.
 struct ModerationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "moderation", abstract: "Work the moderation queue of a running server (reports, takedowns, restores).",
-        subcommands: [ModerationQueueCommand.self, ModerationCaseCommand.self, ModerationDecideCommand.self, ModerationDecisionsCommand.self])
+        commandName: "moderation",
+        abstract: "Work the moderation queue of a running server (reports, takedowns, restores).",
+        subcommands: [
+            ModerationQueueCommand.self, ModerationCaseCommand.self, ModerationDecideCommand.self,
+            ModerationDecisionsCommand.self,
+        ])
 }
 
 struct ModerationServer: ParsableArguments {
     @Option(help: "The server's base URL.") var url = "http://127.0.0.1:8080"
     @Option(help: "The admin token (default: REEL_ADMIN_TOKEN, else <data-dir>/admin.token).") var token: String?
-    @Option(name: .customLong("data-dir"), help: "The server's data directory (for its admin.token).") var dataDir = "./reel-data"
+    @Option(name: .customLong("data-dir"), help: "The server's data directory (for its admin.token).") var dataDir =
+        "./reel-data"
     @Flag(help: "Print the server's JSON instead of a table.") var json = false
 
     func adminToken() throws -> String {
@@ -24,7 +29,9 @@ struct ModerationServer: ParsableArguments {
         if let env = ProcessInfo.processInfo.environment["REEL_ADMIN_TOKEN"], !env.isEmpty { return env }
         let path = "\(dataDir)/admin.token"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ValidationError("no admin token: pass --token, set REEL_ADMIN_TOKEN, or point --data-dir at the server's data directory (\(path) is not readable)")
+            throw ValidationError(
+                "no admin token: pass --token, set REEL_ADMIN_TOKEN, or point --data-dir at the server's data directory (\(path) is not readable)"
+            )
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -48,7 +55,9 @@ struct ModerationServer: ParsableArguments {
         let object = (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:]
         guard (200..<300).contains(Int(response.status.code)) else {
             let e = object["error"] as? [String: Any]
-            throw ValidationError("\(response.status.code) \(e?["code"] as? String ?? ""): \(e?["message"] as? String ?? String(buffer: bytes))")
+            throw ValidationError(
+                "\(response.status.code) \(e?["code"] as? String ?? ""): \(e?["message"] as? String ?? String(buffer: bytes))"
+            )
         }
         if json {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
@@ -59,7 +68,8 @@ struct ModerationServer: ParsableArguments {
 }
 
 struct ModerationQueueCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "queue", abstract: "The cases waiting for a moderator, held uploads and the most reported first.")
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "The cases waiting for a moderator, held uploads and the most reported first.")
     @OptionGroup var server: ModerationServer
     @Option(help: "How many cases (1…200).") var limit = 50
 
@@ -70,11 +80,14 @@ struct ModerationQueueCommand: AsyncParsableCommand {
         print("\(out["open"] ?? 0) open case(s)")
         if !cases.isEmpty { print(ModerationTable.row(["ID", "TARGET", "STATUS", "REPORTS", "REASONS", "SUBJECT"])) }
         for c in cases {
-            let reasons = (c["reasons"] as? [String: Int] ?? [:]).sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }
-            print(ModerationTable.row([
-                "\(c["id"] ?? "")", "\(c["target"] ?? "")", "\(c["status"] ?? "")", "\(c["open_reports"] ?? 0)",
-                reasons.joined(separator: " "), "\(c["subject"] ?? "")",
-            ]))
+            let reasons = (c["reasons"] as? [String: Int] ?? [:]).sorted { $0.value > $1.value }.map {
+                "\($0.key)×\($0.value)"
+            }
+            print(
+                ModerationTable.row([
+                    "\(c["id"] ?? "")", "\(c["target"] ?? "")", "\(c["status"] ?? "")", "\(c["open_reports"] ?? 0)",
+                    reasons.joined(separator: " "), "\(c["subject"] ?? "")",
+                ]))
         }
     }
 }
@@ -87,7 +100,9 @@ struct ModerationCaseCommand: AsyncParsableCommand {
     func run() async throws {
         let c = try await server.call(.GET, "/api/v1/admin/moderation/cases/\(id)")
         guard !server.json else { return }
-        print("case \(id): \(c["target"] ?? "") of user \(c["subject"] ?? ""), \(c["status"] ?? ""), \(c["open_reports"] ?? 0) open report(s)")
+        print(
+            "case \(id): \(c["target"] ?? "") of user \(c["subject"] ?? ""), \(c["status"] ?? ""), \(c["open_reports"] ?? 0) open report(s)"
+        )
         for e in c["history"] as? [[String: Any]] ?? [] {
             let what: String
             switch e["kind"] as? String {
@@ -101,12 +116,15 @@ struct ModerationCaseCommand: AsyncParsableCommand {
 }
 
 struct ModerationDecideCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "decide", abstract: "Take down, restore, dismiss or approve; the reason and moderator are recorded.")
+    static let configuration = CommandConfiguration(
+        commandName: "decide",
+        abstract: "Take down, restore, dismiss or approve; the reason and moderator are recorded.")
     @OptionGroup var server: ModerationServer
     @Argument(help: "The target's id.") var id: UInt64
     @Option(help: "takedown, restore, dismiss or approve.") var action: String
     @Option(help: "Why (shown to the subject; 1–500 characters).") var reason: String
-    @Option(help: "Who decides (1–64 characters).") var moderator = ProcessInfo.processInfo.environment["USER"] ?? "admin"
+    @Option(help: "Who decides (1–64 characters).") var moderator =
+        ProcessInfo.processInfo.environment["USER"] ?? "admin"
     @Option(help: "video, comment or account: needed only when nobody reported it.") var target: String?
 
     func run() async throws {
@@ -118,18 +136,22 @@ struct ModerationDecideCommand: AsyncParsableCommand {
 }
 
 struct ModerationDecisionsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "decisions", abstract: "Every decision, newest first: the moderation audit trail.")
+    static let configuration = CommandConfiguration(
+        commandName: "decisions", abstract: "Every decision, newest first: the moderation audit trail.")
     @OptionGroup var server: ModerationServer
     @Option(help: "How many (1…200).") var limit = 50
     @Option(help: "The cursor a previous page printed.") var cursor: String?
 
     func run() async throws {
-        let page = try await server.call(.GET, "/api/v1/admin/moderation/decisions?limit=\(limit)" + (cursor.map { "&cursor=\($0)" } ?? ""))
+        let page = try await server.call(
+            .GET, "/api/v1/admin/moderation/decisions?limit=\(limit)" + (cursor.map { "&cursor=\($0)" } ?? ""))
         guard !server.json else { return }
         for d in page["decisions"] as? [[String: Any]] ?? [] {
-            print(ModerationTable.row([
-                "\(d["at"] ?? "")", "\(d["action"] ?? "")", "\(d["target"] ?? "") \(d["id"] ?? "")", "\(d["moderator"] ?? "")", "\(d["reason"] ?? "")",
-            ]))
+            print(
+                ModerationTable.row([
+                    "\(d["at"] ?? "")", "\(d["action"] ?? "")", "\(d["target"] ?? "") \(d["id"] ?? "")",
+                    "\(d["moderator"] ?? "")", "\(d["reason"] ?? "")",
+                ]))
         }
         if let next = page["next_cursor"] as? String { print("more: --cursor \(next)") }
     }
@@ -137,7 +159,9 @@ struct ModerationDecisionsCommand: AsyncParsableCommand {
 
 enum ModerationTable {
     static func row(_ cells: [String]) -> String {
-        zip(cells, [20, 9, 10, 8, 28, 0]).map { cell, width in width == 0 ? cell : cell.padding(toLength: max(width, cell.count + 1), withPad: " ", startingAt: 0) }
-            .joined()
+        zip(cells, [20, 9, 10, 8, 28, 0]).map { cell, width in
+            width == 0 ? cell : cell.padding(toLength: max(width, cell.count + 1), withPad: " ", startingAt: 0)
+        }
+        .joined()
     }
 }

@@ -58,49 +58,72 @@ public enum ModerationCaseEntity: EventSourcedEntity {
     }
 
     public enum Command: Sendable, Hashable {
-        case report(reporter: UInt64, target: ModerationTarget, video: UInt64, subject: UInt64, reason: String, at: Timestamp)
+        case report(
+            reporter: UInt64, target: ModerationTarget, video: UInt64, subject: UInt64, reason: String, at: Timestamp)
         case hold(creator: UInt64, similarTo: UInt64, at: Timestamp)
-        case decide(target: ModerationTarget, video: UInt64, subject: UInt64, action: ModerationAction, reason: String, moderator: String, at: Timestamp)
+        case decide(
+            target: ModerationTarget, video: UInt64, subject: UInt64, action: ModerationAction, reason: String,
+            moderator: String, at: Timestamp)
     }
 
     public static func initialState(id: UInt64) -> State { State(id: id) }
 
-    public static func decide(_ command: Command, state s: State, context: Context) throws(CommandRejected) -> [ReelEvent] {
+    public static func decide(_ command: Command, state s: State, context: Context) throws(CommandRejected)
+        -> [ReelEvent]
+    {
         switch command {
-        case let .report(reporter, target, video, subject, reason, at):
+        case .report(let reporter, let target, let video, let subject, let reason, let at):
             try sameTarget(s, target)
             guard ContentReported.reasons.contains(reason) else {
-                throw CommandRejected("invalidReason", "a report's reason is one of \(ContentReported.reasons.joined(separator: ", ")), not \"\(reason)\"")
+                throw CommandRejected(
+                    "invalidReason",
+                    "a report's reason is one of \(ContentReported.reasons.joined(separator: ", ")), not \"\(reason)\"")
             }
-            guard context.userExists(reporter) else { throw CommandRejected("unknownUser", "no user \(reporter) according to the catalogue view") }
-            guard reporter != subject else { throw CommandRejected("ownContent", "one cannot report one's own \(target)") }
+            guard context.userExists(reporter) else {
+                throw CommandRejected("unknownUser", "no user \(reporter) according to the catalogue view")
+            }
+            guard reporter != subject else {
+                throw CommandRejected("ownContent", "one cannot report one's own \(target)")
+            }
             // Already taken down, or already counted in this round: nothing more to review.
             if s.status == .actioned || s.reporters.binarySearch(reporter) != nil { return [] }
-            return [.reported(ContentReported(reporter: reporter, target: target, id: s.id, video: video, subject: subject, reason: reason, occurredAt: at))]
-        case let .hold(creator, similarTo, at):
+            return [
+                .reported(
+                    ContentReported(
+                        reporter: reporter, target: target, id: s.id, video: video, subject: subject, reason: reason,
+                        occurredAt: at))
+            ]
+        case .hold(let creator, let similarTo, let at):
             try sameTarget(s, .video)
             if s.status == .held || s.status == .actioned { return [] }
             return [.held(ContentHeld(video: s.id, creator: creator, similarTo: similarTo, occurredAt: at))]
-        case let .decide(target, video, subject, action, reason, moderator, at):
+        case .decide(let target, let video, let subject, let action, let reason, let moderator, let at):
             try sameTarget(s, target)
             guard reason.hasLength(1...ModerationDecided.maxReasonLength), !reason.allSatisfy(\.isWhitespace) else {
-                throw CommandRejected("invalidReason", "a decision needs a reason of 1–\(ModerationDecided.maxReasonLength) characters")
+                throw CommandRejected(
+                    "invalidReason", "a decision needs a reason of 1–\(ModerationDecided.maxReasonLength) characters")
             }
-            guard moderator.hasLength(1...ModerationDecided.maxModeratorLength), !moderator.allSatisfy(\.isWhitespace) else {
-                throw CommandRejected("invalidModerator", "a decision names its moderator in 1–\(ModerationDecided.maxModeratorLength) characters")
+            guard moderator.hasLength(1...ModerationDecided.maxModeratorLength), !moderator.allSatisfy(\.isWhitespace)
+            else {
+                throw CommandRejected(
+                    "invalidModerator",
+                    "a decision names its moderator in 1–\(ModerationDecided.maxModeratorLength) characters")
             }
             guard try allowed(action, on: target, from: s.status) else { return [] }
             return [
                 .moderationDecided(
                     ModerationDecided(
-                        target: target, id: s.id, video: video, subject: subject, action: action, reason: reason, moderator: moderator,
+                        target: target, id: s.id, video: video, subject: subject, action: action, reason: reason,
+                        moderator: moderator,
                         occurredAt: at))
             ]
         }
     }
 
     /// Whether `action` moves a case in `status` (false: it is there already, a retry), or why it cannot.
-    static func allowed(_ action: ModerationAction, on target: ModerationTarget, from status: CaseStatus) throws(CommandRejected) -> Bool {
+    static func allowed(_ action: ModerationAction, on target: ModerationTarget, from status: CaseStatus)
+        throws(CommandRejected) -> Bool
+    {
         func refuse(_ why: String) -> CommandRejected { CommandRejected("invalidTransition", why) }
         switch action {
         case .takedown: return status != .actioned
@@ -111,7 +134,11 @@ public enum ModerationCaseEntity: EventSourcedEntity {
             return true
         case .dismiss:
             if status == .dismissed { return false }
-            guard status == .open else { throw refuse("only an open case can be dismissed (a held upload is approved or taken down); this case is \(status)") }
+            guard status == .open else {
+                throw refuse(
+                    "only an open case can be dismissed (a held upload is approved or taken down); this case is \(status)"
+                )
+            }
             return true
         case .approve:
             guard status == .held else { throw refuse("only a held upload can be approved; this case is \(status)") }
@@ -169,7 +196,9 @@ public enum ModerationCaseEntity: EventSourcedEntity {
         var s = State(id: try r.get())
         let t = try r.readByte()
         if t != 0 {
-            guard let target = ModerationTarget(rawValue: t) else { throw JournalError(.malformed, "unknown moderation target \(t)") }
+            guard let target = ModerationTarget(rawValue: t) else {
+                throw JournalError(.malformed, "unknown moderation target \(t)")
+            }
             s.target = target
         }
         s.video = try r.get()

@@ -8,7 +8,9 @@ public enum ModerationTarget: UInt8, Sendable, Hashable, CaseIterable, PayloadVa
 
     public static func read(from r: inout ByteReader) throws(JournalError) -> ModerationTarget {
         let b = try r.readByte()
-        guard let t = ModerationTarget(rawValue: b) else { throw JournalError(.malformed, "unknown moderation target \(b)") }
+        guard let t = ModerationTarget(rawValue: b) else {
+            throw JournalError(.malformed, "unknown moderation target \(b)")
+        }
         return t
     }
     public func write(to w: inout ByteWriter) { w.writeByte(rawValue) }
@@ -29,7 +31,9 @@ public enum ModerationAction: UInt8, Sendable, Hashable, CaseIterable, PayloadVa
 
     public static func read(from r: inout ByteReader) throws(JournalError) -> ModerationAction {
         let b = try r.readByte()
-        guard let a = ModerationAction(rawValue: b) else { throw JournalError(.malformed, "unknown moderation action \(b)") }
+        guard let a = ModerationAction(rawValue: b) else {
+            throw JournalError(.malformed, "unknown moderation action \(b)")
+        }
         return a
     }
     public func write(to w: inout ByteWriter) { w.writeByte(rawValue) }
@@ -44,7 +48,8 @@ public struct ContentReported: DomainEvent {
     public static let version: UInt16 = 1
     /// The reasons a report may give (a fixed list, so the queue can be sorted and counted by them).
     public static let reasons = [
-        "spam", "harassment", "hate", "violence", "nudity", "self_harm", "minor_safety", "misinformation", "copyright", "other",
+        "spam", "harassment", "hate", "violence", "nudity", "self_harm", "minor_safety", "misinformation", "copyright",
+        "other",
     ]
 
     public var reporter: UInt64
@@ -57,7 +62,10 @@ public struct ContentReported: DomainEvent {
     public var reason: String
     public var occurredAt: Timestamp
 
-    public init(reporter: UInt64, target: ModerationTarget, id: UInt64, video: UInt64, subject: UInt64, reason: String, occurredAt: Timestamp) {
+    public init(
+        reporter: UInt64, target: ModerationTarget, id: UInt64, video: UInt64, subject: UInt64, reason: String,
+        occurredAt: Timestamp
+    ) {
         self.reporter = reporter
         self.target = target
         self.id = id
@@ -141,7 +149,8 @@ public struct ModerationDecided: DomainEvent {
     public var occurredAt: Timestamp
 
     public init(
-        target: ModerationTarget, id: UInt64, video: UInt64, subject: UInt64, action: ModerationAction, reason: String, moderator: String,
+        target: ModerationTarget, id: UInt64, video: UInt64, subject: UInt64, action: ModerationAction, reason: String,
+        moderator: String,
         occurredAt: Timestamp
     ) {
         self.target = target
