@@ -76,6 +76,7 @@ extension ReelConfiguration {
         .int("media.retryBackoffSeconds", \.media.retryBackoffSeconds, 0...3_600, "First retry delay (doubles each time)."),
         .int("media.toolTimeoutSeconds", \.media.toolTimeoutSeconds, 1...86_400, "Kill ffmpeg/ffprobe after this long."),
         .int("media.uploadChunkBytes", \.media.uploadChunkBytes, (1 << 16)...(1 << 30), "Chunk size of resumable uploads."),
+        .int("media.maxStoredBytesPerUser", \.media.maxStoredBytesPerUser, 1...(1 << 50), "Bytes of uploads one user may keep (not refused or removed)."),
         .list("media.blockedHashtags", \.media.blockedHashtags, "Moderation: comma-separated hashtags that get an upload rejected."),
         .list("media.blockedWords", \.media.blockedWords, "Moderation: comma-separated caption words that get an upload rejected."),
         .int("recommender.defaultPageSize", \.recommender.defaultPageSize, 1...100, "Feed items when not asked."),
@@ -98,6 +99,7 @@ extension ReelConfiguration {
         .bool("server.publicMetrics", \.server.publicMetrics, "Serve /metrics without the admin token (for a scraper on a trusted network)."),
         .list("server.adminToken", \.server.adminToken, "Audit API bearer token (empty: generated into <data-dir>/admin.token)."),
         .int("server.tokenLifetimeHours", \.server.tokenLifetimeHours, 1...24 * 365, "Hours a login token stays valid."),
+        .int("server.idleConnectionSeconds", \.server.idleConnectionSeconds, 1...86_400, "Close a connection idle (no request arriving) this long."),
         .list("server.blockedCommentWords", \.server.blockedCommentWords, "Moderation: comma-separated words and phrases no comment may contain."),
     ]
 

@@ -93,6 +93,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var toolTimeoutSeconds = 600
         /// Chunk size of resumable uploads.
         public var uploadChunkBytes = 8 << 20
+        /// Bytes of uploads one user may keep (neither refused nor removed); a larger total is refused.
+        public var maxStoredBytesPerUser = 10 << 30
         /// Moderation: comma-separated hashtags (without '#') and caption words that get an upload rejected.
         public var blockedHashtags = ""
         public var blockedWords = ""
@@ -148,6 +150,8 @@ public struct ReelConfiguration: Sendable, Hashable {
         public var adminToken = ""
         /// Hours a login token stays valid.
         public var tokenLifetimeHours = 168
+        /// Seconds a connection may stay idle (no request arriving) before the server closes it.
+        public var idleConnectionSeconds = 60
         /// Comma-separated words and phrases no comment may contain (`CommentFilter`); creators add their own.
         public var blockedCommentWords = ""
         public init() {}

@@ -33,6 +33,9 @@ public protocol BlobStore: Sendable {
     /// The directory of a video's renditions, nil when it has none.
     func renditions(of video: UInt64) -> String?
     func removeRenditions(of video: UInt64)
+    /// Deletes an original, unless it was stored or re-stored (`put` of the same bytes) after `cutoff`; true
+    /// when it is gone (or was never there).
+    func removeOriginal(_ blob: String, ifUntouchedSince cutoff: Date) -> Bool
     /// Removes staged output left by jobs that died (called before the queue starts).
     func removeAbandonedStaging()
 }
@@ -54,6 +57,8 @@ public struct FileBlobStore: BlobStore {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
             if fm.fileExists(atPath: target) {
                 try fm.removeItem(atPath: file)  // the same bytes are already stored
+                // Touched, so a sweep deleting an original nobody kept leaves it to the upload storing it now.
+                try fm.setAttributes([.modificationDate: Date()], ofItemAtPath: target)
             } else {
                 try Self.fsync(file)
                 guard rename(file, target) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
@@ -103,6 +108,13 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func removeRenditions(of video: UInt64) { try? FileManager.default.removeItem(atPath: "\(renditionsRoot)/\(video)") }
+
+    public func removeOriginal(_ blob: String, ifUntouchedSince cutoff: Date) -> Bool {
+        guard let p = path(of: blob) else { return true }
+        let modified = (try? FileManager.default.attributesOfItem(atPath: p))?[.modificationDate] as? Date ?? .distantPast
+        guard modified <= cutoff else { return false }
+        return unlink(p) == 0 || errno == ENOENT
+    }
 
     public func removeAbandonedStaging() {
         // A crashed process's ffmpeg may still be writing here: stop it before deleting its directory.

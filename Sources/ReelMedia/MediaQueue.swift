@@ -33,10 +33,48 @@ public struct MediaQueueState: Sendable {
     public private(set) var duplicates: [UInt64: UInt64] = [:]
     /// Videos that moderation took down (and did not restore): a new upload that looks like one is held.
     public private(set) var takenDown: Set<UInt64> = []
+    /// What each upload keeps in the blob store: its original (content-addressed, so shared by identical
+    /// uploads) and the bytes it counts against its creator's quota while it is neither refused nor removed.
+    public private(set) var holdings: [UInt64: Holding] = [:]
+    public struct Holding: Sendable, Hashable {
+        public var creator: UInt64
+        public var blob = ""
+        public var bytes: UInt64
+        public var counted = true
+    }
+    /// Bytes of each creator's uploads that are neither refused nor removed (`media.maxStoredBytesPerUser`).
+    public private(set) var storedBytes: [UInt64: UInt64] = [:]
+    /// How many videos keep each original; an original nobody keeps is in `unusedBlobs`, to be deleted.
+    public private(set) var blobKeepers: [String: Int] = [:]
+    public private(set) var unusedBlobs: Set<String> = []
+    /// Videos of erased creators: their renditions are personal data, to be deleted.
+    public private(set) var purgedRenditions: Set<UInt64> = []
+    /// Uploads started and not completed, with when they started (abandoned ones are removed).
+    public private(set) var uploading: [UInt64: Timestamp] = [:]
 
     public init() {}
 
+    /// The video stops counting against its creator's quota (refused or removed).
+    private mutating func uncount(_ video: UInt64) {
+        guard var h = holdings[video], h.counted else { return }
+        h.counted = false
+        holdings[video] = h
+        storedBytes[h.creator] = (storedBytes[h.creator] ?? 0) > h.bytes ? storedBytes[h.creator]! - h.bytes : nil
+    }
+
+    /// The video no longer keeps its original (refused, or its creator erased).
+    private mutating func release(_ video: UInt64) {
+        uncount(video)
+        guard var h = holdings[video], !h.blob.isEmpty else { return }
+        let n = (blobKeepers[h.blob] ?? 1) - 1
+        blobKeepers[h.blob] = n > 0 ? n : nil
+        if n <= 0 { unusedBlobs.insert(h.blob) }
+        h.blob = ""
+        holdings[video] = h
+    }
+
     public mutating func apply(_ event: ReelEvent) {
+        applyHoldings(event)
         switch event {
         case .uploadCompleted(let e):
             pending[e.video] = MediaJob(
@@ -56,6 +94,42 @@ public struct MediaQueueState: Sendable {
         case .removed(let e): pending[e.video] = nil
         case .moderationDecided(let e) where e.target == .video && e.action == .takedown: takenDown.insert(e.id)
         case .moderationDecided(let e) where e.target == .video && e.action == .restore: takenDown.remove(e.id)
+        default: return
+        }
+    }
+
+    /// Quota, originals and abandoned uploads: what each upload holds, folded like the rest.
+    private mutating func applyHoldings(_ event: ReelEvent) {
+        switch event {
+        case .uploadStarted(let e):
+            holdings[e.video] = Holding(creator: e.creator, bytes: e.byteSize)
+            storedBytes[e.creator, default: 0] += e.byteSize
+            uploading[e.video] = e.occurredAt
+        case .uploadCompleted(let e):
+            uploading[e.video] = nil
+            guard var h = holdings[e.video], h.blob.isEmpty else { return }
+            h.blob = e.blob
+            holdings[e.video] = h
+            blobKeepers[e.blob, default: 0] += 1
+            unusedBlobs.remove(e.blob)
+        case .rejected(let e): release(e.video)
+        case .processingFailed(let e): release(e.video)
+        case .removed(let e):
+            // Kept: a takedown may be restored. Its bytes stop counting.
+            uploading[e.video] = nil
+            uncount(e.video)
+        case .restored(let e):
+            guard var h = holdings[e.video], !h.counted else { return }
+            h.counted = true
+            holdings[e.video] = h
+            storedBytes[h.creator, default: 0] += h.bytes
+        case .userErased(let u):
+            for (video, h) in holdings where h.creator == u.user {
+                release(video)
+                purgedRenditions.insert(video)
+                uploading[video] = nil
+            }
+            storedBytes[u.user] = nil
         default: return
         }
     }

@@ -8,6 +8,12 @@ extension MediaService {
         guard byteSize > 0, byteSize <= Int64(engine.configuration.media.maxUploadBytes) else {
             throw UploadError(.invalid, "uploadTooLarge", "an upload of \(byteSize) bytes is outside 1...\(engine.configuration.media.maxUploadBytes) (media.maxUploadBytes)")
         }
+        let quota = UInt64(engine.configuration.media.maxStoredBytesPerUser), used = storedBytes(of: creator)
+        guard used + UInt64(byteSize) <= quota else {
+            throw UploadError(
+                .quota, "storageQuotaExceeded",
+                "this upload of \(byteSize) bytes would bring your stored videos to \(used + UInt64(byteSize)) bytes; at most \(quota) (media.maxStoredBytesPerUser): remove some videos first")
+        }
         let video = try await engine.startUpload(creator: creator, byteSize: UInt64(byteSize))
         let (session, chunks) = try uploads.initiate(video: video, uploader: creator, byteSize: byteSize)
         return (video, session, chunks)

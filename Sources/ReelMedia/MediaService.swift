@@ -29,6 +29,11 @@ public final class MediaService: Service, Sendable {
         var handled: [UInt64: MediaJob.Stage] = [:]
         var attempts: [UInt64: Int] = [:]
         var notBefore: [UInt64: ContinuousClock.Instant] = [:]
+        /// When each uploader's last job started: the next job goes to whoever waited longest (fair share).
+        var lastStarted: [UInt64: ContinuousClock.Instant] = [:]
+        /// Files the janitor already deleted (`sweep`).
+        var sweptBlobs: Set<String> = []
+        var sweptRenditions: Set<UInt64> = []
     }
 
     public init(
@@ -64,9 +69,14 @@ public final class MediaService: Service, Sendable {
         logger.info("media queue ready", metadata: ["pending": "\(queueDepth)"])
         await withDiscardingTaskGroup { group in
             let depth = Gauge(label: "reel_media_queue_depth")
+            var lastSweep = ContinuousClock.now - .seconds(3600)
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 depth.record(Double(queueDepth))
                 while let job = nextJob() { group.addTask { await self.perform(job) } }
+                if ContinuousClock.now - lastSweep >= .seconds(60) {
+                    lastSweep = .now
+                    await sweep()
+                }
                 try? await Task.sleep(for: .milliseconds(100))
             }
             group.cancelAll()  // running tools are killed; their jobs stay pending in the journal
@@ -89,11 +99,30 @@ public final class MediaService: Service, Sendable {
         return scheduler.withLock { s in
             guard s.running.count < settings.concurrency else { return nil }
             for (video, _) in s.handled where !pending.contains(where: { $0.video == video }) { s.handled[video] = nil }
-            guard let job = pending.first(where: { j in
+            let ready = pending.filter { j in
                 !s.running.contains(j.video) && s.handled[j.video] != j.stage && (s.notBefore[j.video].map { $0 <= now } ?? true)
-            }) else { return nil }
+            }
+            let runningCreators = s.running.compactMap { v in pending.first { $0.video == v }?.creator }
+            guard let job = Self.fairChoice(ready, runningCreators: runningCreators, lastStarted: s.lastStarted) else { return nil }
             s.running.insert(job.video)
+            s.lastStarted[job.creator] = now
             return job
+        }
+    }
+
+    /// Fair share between uploaders: the oldest job of the uploader with the fewest jobs running and, among
+    /// those, the one whose last job started longest ago (never started: first). One uploader's hundred videos
+    /// wait their turn behind everyone else's next one instead of holding the queue.
+    static func fairChoice(
+        _ ready: [MediaJob], runningCreators: [UInt64], lastStarted: [UInt64: ContinuousClock.Instant]
+    ) -> MediaJob? {
+        let runningBy = Dictionary(grouping: runningCreators, by: { $0 }).mapValues(\.count)
+        return ready.min { a, b in
+            let (ra, rb) = (runningBy[a.creator] ?? 0, runningBy[b.creator] ?? 0)
+            if ra != rb { return ra < rb }
+            let (la, lb) = (lastStarted[a.creator], lastStarted[b.creator])
+            if la != lb { return la == nil || (lb != nil && la! < lb!) }
+            return a.video < b.video
         }
     }
 

@@ -3,7 +3,11 @@ import Foundation
 
 /// Why an upload request was refused; `code` is stable and maps to an HTTP status in a server.
 public struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Kind: Sendable, Hashable { case notFound, forbidden, invalid, conflict, diskFull }
+    public enum Kind: Sendable, Hashable {
+        case notFound, forbidden, invalid, conflict, diskFull
+        /// The uploader's stored videos would exceed `media.maxStoredBytesPerUser`.
+        case quota
+    }
     public var kind: Kind
     public var code: String
     public var message: String

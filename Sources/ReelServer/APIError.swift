@@ -58,6 +58,7 @@ public struct APIError: HTTPResponseError, Sendable {
                 case .invalid: .badRequest
                 case .conflict: .conflict
                 case .diskFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+                case .quota: .unprocessableContent
                 }
             return APIError(status, e.code, e.message)
         case let e as BlobError: return APIError(e.code == "diskFull" ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .internalServerError, e.code, e.message)

@@ -136,7 +136,10 @@ extension ReelAPI {
                     "missingField", "target (video, comment or account) is required for a case nobody reported")
             }
             try await engine.moderate(subject, action, reason: body.reason, moderator: body.moderator ?? "admin")
-            _ = await moderation.waitUntilDelivered(engine.journalEnd, timeout: .seconds(5))
+            // The moderator then sees their decision, and its effect on log-in and comments, at once.
+            let end = engine.journalEnd
+            _ = await moderation.waitUntilDelivered(end, timeout: .seconds(5))
+            _ = await index.waitUntilDelivered(end, timeout: .seconds(5))
             guard let c = moderation.moderationCase(id) else { throw APIError.notFound("no moderation case \(id)") }
             return caseOut(c, history: true)
         }

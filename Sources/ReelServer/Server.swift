@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import Prometheus
 import Reel
@@ -76,8 +78,11 @@ public struct ReelServer: Sendable {
         }
         addRoutes(to: router)
         let c = engine.configuration.server
+        // Idle keep-alive connections are closed (an idle socket costs a file descriptor; thousands were kept).
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(c.idleConnectionSeconds)))
         return Application(
-            router: router, configuration: .init(address: .hostname(c.host, port: c.port), serverName: "reel"),
+            router: router, server: .http1(configuration: http1),
+            configuration: .init(address: .hostname(c.host, port: c.port), serverName: "reel"),
             services: [engine, media] + extraServices, logger: logger)
     }
 }
