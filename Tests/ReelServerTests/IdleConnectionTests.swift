@@ -75,9 +75,8 @@ import Testing
         var tv = timeval(tv_sec: 15, tv_usec: 0)
         setsockopt(busy, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let started = ContinuousClock.now
         var answered = 0
-        while ContinuousClock.now - started < .seconds(3) {
+        for _ in 0..<6 {  // 6 × 0.4 s: longer than the idle limit
             guard write(busy, request, request.count) == request.count else { break }
             // One whole answer (`/health` is a small JSON body with a Content-Length) before the next request.
             var text = ""
