@@ -84,12 +84,7 @@ public final class ModerationQueue: EventSubscriber, Sendable {
             s.cases[h.video] = c
         case .moderationDecided(let d):
             var c = s.cases[d.id] ?? Case(id: d.id, target: d.target, video: d.video, subject: d.subject)
-            c.status =
-                switch d.action {
-                case .takedown: .actioned
-                case .restore: .restored
-                case .dismiss, .approve: .dismissed
-                }
+            c.status = .after(d.action)
             (c.openReports, c.reasons) = (0, [:])
             c.history.append(
                 Entry(

@@ -43,21 +43,9 @@ import Testing
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
         let port = Int.random(in: 20_000...40_000)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: reelExecutable()!)
-        server.arguments = ["serve", "--data-dir", "\(dir)/data", "--port", "\(port)", "--log-level", "warning"]
-        server.environment = ProcessInfo.processInfo.environment.merging(["REEL_SERVER_IDLE_CONNECTION_SECONDS": "2"]) {
-            $1
-        }
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let server = try startReelServe(dataDir: "\(dir)/data", port: port, environment: ["REEL_SERVER_IDLE_CONNECTION_SECONDS": "2"])
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-        let http = ServerCrashTests.HTTP(port: port)
-        for _ in 0..<300 {
-            if let (status, _) = try? await http.call(.get, "/health"), status == 200 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await waitHealthy(port: port)
         // Silent from the start.
         let silent = try connect(port)
         defer { close(silent) }

@@ -22,18 +22,10 @@ import Testing
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
         let port = Int.random(in: 20_000...40_000)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: reelExecutable()!)
-        server.arguments = ["serve", "--data-dir", "\(dir)/data", "--port", "\(port)", "--log-level", "warning"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let server = try startReelServe(dataDir: "\(dir)/data", port: port)
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        try await waitHealthy(port: port)
         let http = ServerCrashTests.HTTP(port: port)
-        for _ in 0..<300 {
-            if let (status, _) = try? await http.call(.get, "/health"), status == 200 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
         func signUp(_ handle: String) async throws -> (UInt64, ServerCrashTests.HTTP) {
             let (_, user) = try await http.call(
                 .post, "/api/v1/users",

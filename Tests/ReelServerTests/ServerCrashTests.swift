@@ -37,22 +37,10 @@ import Testing
     }
 
     func start(_ reel: String, _ data: String, port: Int) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: reel)
-        p.arguments = ["serve", "--data-dir", data, "--port", "\(port)", "--demo", "--demo-count", "3", "--log-level", "warning"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+        try startReelServe(dataDir: data, port: port, arguments: ["--demo", "--demo-count", "3"])
     }
 
-    func waitReady(_ http: HTTP) async throws {
-        for _ in 0..<600 {
-            if let (status, _) = try? await http.call(.get, "/health"), status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestFailure("the server did not become ready")
-    }
+    func waitReady(_ http: HTTP) async throws { try await waitHealthy(port: http.port) }
 
     /// Logs the demo account in and waits for its three clips: (client with token, published videos).
     func demo(_ http: HTTP) async throws -> (HTTP, [UInt64]) {

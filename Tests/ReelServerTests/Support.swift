@@ -78,3 +78,24 @@ func sha256Hex(_ d: Data) -> String { SHA256.hash(data: d).map { String(format: 
 func makeClip(_ path: String, seconds: Int = 4, pattern: String = "testsrc2", tone: Int = 440) throws -> String {
     try makeClip(path, video: "\(pattern)=s=360x640:r=30:d=\(seconds)", audio: "sine=f=\(tone):d=\(seconds)")
 }
+
+/// A real `reel serve` on loopback (output discarded), with extra arguments and environment.
+func startReelServe(dataDir: String, port: Int, arguments: [String] = [], environment: [String: String] = [:]) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: reelExecutable()!)
+    p.arguments = ["serve", "--data-dir", dataDir, "--port", "\(port)", "--log-level", "warning"] + arguments
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+}
+
+/// Waits (up to a minute) until the server on `port` answers `/health` with 200.
+func waitHealthy(port: Int) async throws {
+    for _ in 0..<600 {
+        if let (status, _) = try? await ServerCrashTests.HTTP(port: port).call(.get, "/health"), status == 200 { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw TestFailure("the server on port \(port) did not become ready")
+}

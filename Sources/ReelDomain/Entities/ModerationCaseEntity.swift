@@ -2,7 +2,9 @@ import ReelJournal
 import ReelRuntime
 
 /// Where a moderation case is. The raw values are part of the snapshot format: never reuse one.
-public enum CaseStatus: UInt8, Sendable, Hashable, CaseIterable, PayloadValue {
+public enum CaseStatus: UInt8, Sendable, Hashable, ByteCoded {
+    public static let payloadName = "case status"
+
     /// No report yet, or none since the last decision was undone.
     case none = 0
     /// Reported, waiting for a moderator.
@@ -16,16 +18,17 @@ public enum CaseStatus: UInt8, Sendable, Hashable, CaseIterable, PayloadValue {
     /// A takedown undone.
     case restored = 5
 
-    public static func read(from r: inout ByteReader) throws(JournalError) -> CaseStatus {
-        let b = try r.readByte()
-        guard let s = CaseStatus(rawValue: b) else { throw JournalError(.malformed, "unknown case status \(b)") }
-        return s
-    }
-    public func write(to w: inout ByteWriter) { w.writeByte(rawValue) }
-    public var json: JSONValue { .string("\(self)") }
-
     /// Whether the case waits in the review queue.
     public var needsReview: Bool { self == .open || self == .held }
+
+    /// Where a decision leaves a case.
+    public static func after(_ action: ModerationAction) -> CaseStatus {
+        switch action {
+        case .takedown: .actioned
+        case .restore: .restored
+        case .dismiss, .approve: .dismissed
+        }
+    }
 }
 
 /// The moderation of one video, comment or account: its reports and the decisions on them, one stream per
@@ -169,12 +172,7 @@ public enum ModerationCaseEntity: EventSourcedEntity {
         case .moderationDecided(let e):
             s.target = e.target
             (s.video, s.subject) = (e.video, e.subject)
-            s.status =
-                switch e.action {
-                case .takedown: .actioned
-                case .restore: .restored
-                case .dismiss, .approve: .dismissed
-                }
+            s.status = .after(e.action)
             s.reports = 0
             s.reporters = []
         default: break

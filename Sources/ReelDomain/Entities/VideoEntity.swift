@@ -5,7 +5,9 @@ import ReelRuntime
 /// `none → uploading → processing → ready → published → removed`, with `processing → failed` and
 /// `processing | ready → rejected` on the side. `ready` means processed (duration and renditions known) but not
 /// yet visible. The raw values are part of the snapshot format: never reuse one.
-public enum VideoStatus: UInt8, Sendable, Hashable, CaseIterable, PayloadValue {
+public enum VideoStatus: UInt8, Sendable, Hashable, ByteCoded {
+    public static let payloadName = "video status"
+
     case none = 0
     case uploading = 1
     case processing = 2
@@ -14,14 +16,6 @@ public enum VideoStatus: UInt8, Sendable, Hashable, CaseIterable, PayloadValue {
     case rejected = 5
     case removed = 6
     case failed = 7
-
-    public static func read(from r: inout ByteReader) throws(JournalError) -> VideoStatus {
-        let b = try r.readByte()
-        guard let s = VideoStatus(rawValue: b) else { throw JournalError(.malformed, "unknown video status \(b)") }
-        return s
-    }
-    public func write(to w: inout ByteWriter) { w.writeByte(rawValue) }
-    public var json: JSONValue { .string("\(self)") }
 }
 
 /// A video's lifecycle and metadata. Engagement with it is decided by viewers' sessions and counted by views,

@@ -1,25 +1,19 @@
 import ReelJournal
 
 /// What a report or a moderation decision is about. The raw values are part of the journal format.
-public enum ModerationTarget: UInt8, Sendable, Hashable, CaseIterable, PayloadValue {
+public enum ModerationTarget: UInt8, Sendable, Hashable, ByteCoded {
+    public static let payloadName = "moderation target"
+
     case video = 1
     case comment = 2
     case account = 3
 
-    public static func read(from r: inout ByteReader) throws(JournalError) -> ModerationTarget {
-        let b = try r.readByte()
-        guard let t = ModerationTarget(rawValue: b) else {
-            throw JournalError(.malformed, "unknown moderation target \(b)")
-        }
-        return t
-    }
-    public func write(to w: inout ByteWriter) { w.writeByte(rawValue) }
-    public var json: JSONValue { .string("\(self)") }
-    public init?(name: String) { self.init(rawValue: Self.allCases.first { "\($0)" == name }?.rawValue ?? 0) }
 }
 
 /// What a moderator decided. The raw values are part of the journal format.
-public enum ModerationAction: UInt8, Sendable, Hashable, CaseIterable, PayloadValue {
+public enum ModerationAction: UInt8, Sendable, Hashable, ByteCoded {
+    public static let payloadName = "moderation action"
+
     /// The video leaves every feed, the comment leaves its video, the account is suspended.
     case takedown = 1
     /// Undoes a takedown of a video or an account (a comment's removal is final).
@@ -29,16 +23,6 @@ public enum ModerationAction: UInt8, Sendable, Hashable, CaseIterable, PayloadVa
     /// A video held for review is published.
     case approve = 4
 
-    public static func read(from r: inout ByteReader) throws(JournalError) -> ModerationAction {
-        let b = try r.readByte()
-        guard let a = ModerationAction(rawValue: b) else {
-            throw JournalError(.malformed, "unknown moderation action \(b)")
-        }
-        return a
-    }
-    public func write(to w: inout ByteWriter) { w.writeByte(rawValue) }
-    public var json: JSONValue { .string("\(self)") }
-    public init?(name: String) { self.init(rawValue: Self.allCases.first { "\($0)" == name }?.rawValue ?? 0) }
 }
 
 /// A user reported a video, a comment or an account. Recorded on the target's moderation case stream

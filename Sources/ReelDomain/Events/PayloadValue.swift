@@ -11,6 +11,28 @@ public protocol PayloadValue: Sendable {
     var json: JSONValue { get }
 }
 
+/// An enum stored as one byte, its raw value; an unknown byte is a decoding error that names the type. The raw
+/// values are part of the formats that store them: never reuse one.
+public protocol ByteCoded: PayloadValue, RawRepresentable, CaseIterable where RawValue == UInt8 {
+    /// How a decoding error names the type ("video status").
+    static var payloadName: String { get }
+}
+
+extension ByteCoded {
+    public static func read(from r: inout ByteReader) throws(JournalError) -> Self {
+        let b = try r.readByte()
+        guard let v = Self(rawValue: b) else { throw JournalError(.malformed, "unknown \(payloadName) \(b)") }
+        return v
+    }
+    public func write(to w: inout ByteWriter) { w.writeByte(rawValue) }
+    public var json: JSONValue { .string("\(self)") }
+    /// The case spelled `name` (as in JSON and on the command line), or nil.
+    public init?(name: String) {
+        guard let c = Self.allCases.first(where: { "\($0)" == name }) else { return nil }
+        self = c
+    }
+}
+
 extension UInt64: PayloadValue {
     public static func read(from r: inout ByteReader) throws(JournalError) -> UInt64 { try r.readVarint() }
     public func write(to w: inout ByteWriter) { w.writeVarint(self) }
@@ -51,20 +73,26 @@ extension String: PayloadValue {
 
 /// Doubles and floats are stored as their IEEE-754 bit patterns, so a replay reads back the very same value.
 extension Double: PayloadValue {
-    public static func read(from r: inout ByteReader) throws(JournalError) -> Double { Double(bitPattern: try r.readUInt64()) }
+    public static func read(from r: inout ByteReader) throws(JournalError) -> Double {
+        Double(bitPattern: try r.readUInt64())
+    }
     public func write(to w: inout ByteWriter) { w.writeUInt64(bitPattern) }
     public var json: JSONValue { .double(self) }
 }
 
 extension Float: PayloadValue {
-    public static func read(from r: inout ByteReader) throws(JournalError) -> Float { Float(bitPattern: try r.readUInt32()) }
+    public static func read(from r: inout ByteReader) throws(JournalError) -> Float {
+        Float(bitPattern: try r.readUInt32())
+    }
     public func write(to w: inout ByteWriter) { w.writeUInt32(bitPattern) }
     public var json: JSONValue { .double(Double(self)) }
 }
 
 /// Millisecond precision, zigzag varint: what clients and imports provide.
 extension Timestamp: PayloadValue {
-    public static func read(from r: inout ByteReader) throws(JournalError) -> Timestamp { Timestamp(milliseconds: try r.readZigzag()) }
+    public static func read(from r: inout ByteReader) throws(JournalError) -> Timestamp {
+        Timestamp(milliseconds: try r.readZigzag())
+    }
     public func write(to w: inout ByteWriter) { w.writeZigzag(milliseconds) }
     public var json: JSONValue { .string(description) }
 }
@@ -72,7 +100,9 @@ extension Timestamp: PayloadValue {
 extension Array: PayloadValue where Element: PayloadValue {
     public static func read(from r: inout ByteReader) throws(JournalError) -> [Element] {
         let n = try r.readVarint()
-        guard n <= UInt64(r.remaining) else { throw JournalError(.malformed, "a list of \(n) items is longer than its \(r.remaining) bytes") }
+        guard n <= UInt64(r.remaining) else {
+            throw JournalError(.malformed, "a list of \(n) items is longer than its \(r.remaining) bytes")
+        }
         var out: [Element] = []
         out.reserveCapacity(Int(n))
         for _ in 0..<n { out.append(try Element.read(from: &r)) }
